@@ -1,0 +1,1 @@
+//! Typed async SDK over the Data Grid REST v2 cross-site routes.

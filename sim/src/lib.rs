@@ -1,0 +1,1 @@
+//! Embedded two-site Data Grid.

@@ -1,0 +1,168 @@
+//! Sets of caches, and running one per-cache operation over a set.
+
+use std::future::Future;
+
+use futures::future::join_all;
+use indexmap::IndexMap;
+
+use crate::cache::CacheHandle;
+use crate::client::Client;
+use crate::error::Result;
+
+/// The caches of Keycloak 25 and earlier, in the order of the Keycloak documentation.
+pub const KEYCLOAK_LEGACY_CACHES: [&str; 8] = [
+    "sessions",
+    "actionTokens",
+    "authenticationSessions",
+    "offlineSessions",
+    "clientSessions",
+    "offlineClientSessions",
+    "loginFailures",
+    "work",
+];
+
+/// The caches of Keycloak 26, which keeps sessions in the database.
+pub const KEYCLOAK_26_CACHES: [&str; 4] = [
+    "actionTokens",
+    "authenticationSessions",
+    "loginFailures",
+    "work",
+];
+
+/// An ordered set of cache names.
+///
+/// ```
+/// use xsite::CacheSet;
+///
+/// assert_eq!(CacheSet::default().len(), 8);
+/// assert_eq!(CacheSet::keycloak_26().names()[0], "actionTokens");
+/// let mine = CacheSet::custom(["orders", "orders", "carts"]);
+/// assert_eq!(mine.names(), ["orders", "carts"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSet {
+    names: Vec<String>,
+}
+
+impl Default for CacheSet {
+    /// The Keycloak 25 and earlier set of eight caches.
+    fn default() -> Self {
+        CacheSet::keycloak_legacy()
+    }
+}
+
+impl CacheSet {
+    /// The eight caches of Keycloak 25 and earlier.
+    pub fn keycloak_legacy() -> Self {
+        CacheSet::custom(KEYCLOAK_LEGACY_CACHES)
+    }
+
+    /// The four caches of Keycloak 26.
+    pub fn keycloak_26() -> Self {
+        CacheSet::custom(KEYCLOAK_26_CACHES)
+    }
+
+    /// Any list of caches; duplicates are dropped, the first occurrence keeps its place.
+    pub fn custom<I, S>(names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut unique: Vec<String> = Vec::new();
+        for name in names {
+            let name = name.into();
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
+        CacheSet { names: unique }
+    }
+
+    /// Looks a set up by name: `keycloak-legacy` (alias `keycloak-25`, `kc25`) or `keycloak-26`
+    /// (alias `kc26`).
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "keycloak-legacy" | "keycloak-25" | "kc25" => Some(CacheSet::keycloak_legacy()),
+            "keycloak-26" | "kc26" => Some(CacheSet::keycloak_26()),
+            _ => None,
+        }
+    }
+
+    /// The cache names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// How many caches the set holds.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Runs a per-cache operation on every cache of the set concurrently, and returns every
+    /// cache's outcome in the set's order. One cache's failure does not stop the others.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xsite::Client) {
+    /// use xsite::CacheSet;
+    ///
+    /// let outcomes = CacheSet::keycloak_legacy()
+    ///     .fan_out(&client, |cache| async move { cache.xsite().take_offline("site-b").await })
+    ///     .await;
+    /// for (cache, outcome) in outcomes.iter() {
+    ///     println!("{cache}: {}", if outcome.is_ok() { "ok" } else { "FAILED" });
+    /// }
+    /// assert!(outcomes.all_ok(), "{:?}", outcomes.failures().collect::<Vec<_>>());
+    /// # }
+    /// ```
+    pub async fn fan_out<T, F, Fut>(&self, client: &Client, operation: F) -> FanOut<T>
+    where
+        F: Fn(CacheHandle) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let runs = self.names.iter().map(|name| operation(client.cache(name)));
+        let results = join_all(runs).await;
+        FanOut {
+            results: self.names.iter().cloned().zip(results).collect(),
+        }
+    }
+}
+
+/// Every cache's outcome of a [`CacheSet::fan_out`], in the set's order.
+#[derive(Debug)]
+pub struct FanOut<T> {
+    results: IndexMap<String, Result<T>>,
+}
+
+impl<T> FanOut<T> {
+    /// Each cache with its outcome.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Result<T>)> {
+        self.results.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The outcome for one cache.
+    pub fn get(&self, cache: &str) -> Option<&Result<T>> {
+        self.results.get(cache)
+    }
+
+    /// True when every cache succeeded.
+    pub fn all_ok(&self) -> bool {
+        self.results.values().all(|r| r.is_ok())
+    }
+
+    /// The caches that failed, with their errors.
+    pub fn failures(&self) -> impl Iterator<Item = (&str, &crate::Error)> {
+        self.results
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().err().map(|e| (k.as_str(), e)))
+    }
+
+    /// The outcomes as a map.
+    pub fn into_inner(self) -> IndexMap<String, Result<T>> {
+        self.results
+    }
+}

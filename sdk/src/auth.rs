@@ -108,20 +108,43 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// What the client learnt from the last challenge.
+/// Which scheme the server accepted, learnt from a challenge.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Learnt {
     /// Nothing yet: send without credentials and wait for a challenge.
     Nothing,
     /// The server accepts Basic.
     Basic,
-    /// The server accepts Digest; the client holds its nonce and counts `nc`.
-    Digest(Box<DigestClient>),
+    /// The server accepts Digest.
+    Digest,
+}
+
+/// Most Digest sessions kept for reuse; one per request in flight is enough.
+const MAX_IDLE_DIGEST_SESSIONS: usize = 16;
+
+/// A Digest session (a server nonce and its `nc` counter) lent to one request.
+///
+/// The server accepts a nonce again only with a strictly higher `nc`. Requests that run
+/// concurrently, possibly over several connections, can arrive in any order, so each request
+/// borrows a session for its whole exchange and gives it back afterwards: a nonce is never used by
+/// two requests at once, and its `nc` always arrives in order.
+pub(crate) struct Lease(Option<Box<DigestClient>>);
+
+impl Lease {
+    pub(crate) fn none() -> Self {
+        Lease(None)
+    }
+}
+
+struct State {
+    learnt: Learnt,
+    idle: Vec<DigestClient>,
 }
 
 /// The authentication state of one client, shared by its clones.
 pub(crate) struct Authenticator {
     credentials: Credentials,
-    learnt: Mutex<Learnt>,
+    state: Mutex<State>,
 }
 
 /// Why a challenge could not be answered.
@@ -158,8 +181,15 @@ impl Authenticator {
         };
         Authenticator {
             credentials,
-            learnt: Mutex::new(learnt),
+            state: Mutex::new(State {
+                learnt,
+                idle: Vec::new(),
+            }),
         }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     #[cfg(test)]
@@ -171,38 +201,78 @@ impl Authenticator {
         !matches!(self.credentials, Credentials::None)
     }
 
-    /// The `Authorization` header to send with a request, if the client already knows how to
-    /// authenticate. `uri` is the raw path and query, as Digest signs it.
-    pub(crate) fn authorization(&self, method: &str, uri: &str) -> Option<String> {
-        match &self.credentials {
-            Credentials::None => None,
-            Credentials::Bearer(token) => Some(format!("Bearer {}", token.expose_secret())),
+    /// The `Authorization` header for a request, if the client knows how to authenticate, and the
+    /// Digest session it borrowed (give it back with [`Authenticator::release`]). `fresh` is a
+    /// session made from the challenge this very request received. `uri` is the raw path and
+    /// query, as Digest signs it.
+    pub(crate) fn authorize(
+        &self,
+        method: &str,
+        uri: &str,
+        fresh: Option<Box<DigestClient>>,
+    ) -> (Option<String>, Lease) {
+        let (username, password) = match &self.credentials {
+            Credentials::None => return (None, Lease::none()),
+            Credentials::Bearer(token) => {
+                return (
+                    Some(format!("Bearer {}", token.expose_secret())),
+                    Lease::none(),
+                );
+            }
             Credentials::Password {
                 username, password, ..
-            } => {
-                let mut learnt = self.learnt.lock().unwrap_or_else(|e| e.into_inner());
-                let params = PasswordParams {
-                    username,
-                    password: password.expose_secret(),
-                    uri,
-                    method,
-                    body: None,
-                };
-                match &mut *learnt {
-                    Learnt::Nothing => None,
-                    Learnt::Basic => Some(http_auth::basic::encode_credentials(
-                        username,
-                        password.expose_secret(),
-                    )),
-                    // A failure here means the challenge was unusable; fall back to a fresh one.
-                    Learnt::Digest(client) => client.respond(&params).ok(),
+            } => (username.as_str(), password.expose_secret()),
+        };
+        let session = match fresh {
+            Some(session) => Some(session),
+            None => {
+                let mut state = self.state();
+                match state.learnt {
+                    Learnt::Nothing => return (None, Lease::none()),
+                    Learnt::Basic => {
+                        return (
+                            Some(http_auth::basic::encode_credentials(username, password)),
+                            Lease::none(),
+                        );
+                    }
+                    // No idle session: go without credentials and get a challenge of our own.
+                    Learnt::Digest => state.idle.pop().map(Box::new),
                 }
+            }
+        };
+        let Some(mut session) = session else {
+            return (None, Lease::none());
+        };
+        let params = PasswordParams {
+            username,
+            password,
+            uri,
+            method,
+            body: None,
+        };
+        match session.respond(&params) {
+            Ok(header) => (Some(header), Lease(Some(session))),
+            // The session cannot answer (an unusable challenge): drop it, a new one will come.
+            Err(_) => (None, Lease::none()),
+        }
+    }
+
+    /// Gives a borrowed Digest session back after a request that the server did not refuse.
+    pub(crate) fn release(&self, lease: Lease) {
+        if let Some(session) = lease.0 {
+            let mut state = self.state();
+            if state.idle.len() < MAX_IDLE_DIGEST_SESSIONS {
+                state.idle.push(*session);
             }
         }
     }
 
-    /// Learns from a 401's challenges. Returns an error when none can be answered.
-    pub(crate) fn learn(&self, headers: &HeaderMap) -> Result<(), ChallengeError> {
+    /// Learns from a 401's challenges. For Digest, returns the session to answer with; for Basic,
+    /// `None` (the header follows from the credentials). Errors when no challenge can be answered.
+    pub(crate) fn learn(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<Box<DigestClient>>, ChallengeError> {
         let mechanism = match &self.credentials {
             Credentials::None => return Err(ChallengeError::NoCredentials),
             // A bearer token is always sent; a 401 means it was refused, nothing to learn.
@@ -211,14 +281,13 @@ impl Authenticator {
             }
             Credentials::Password { mechanism, .. } => *mechanism,
         };
-        let values: Vec<&str> = headers
+        let mut best_digest: Option<DigestClient> = None;
+        let mut basic_offered = false;
+        for value in headers
             .get_all(WWW_AUTHENTICATE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .collect();
-        let mut best_digest: Option<DigestClient> = None;
-        let mut basic_offered = false;
-        for value in &values {
+        {
             // A header that does not parse is skipped rather than fatal: another may be usable.
             let Ok(challenges) = http_auth::parse_challenges(value) else {
                 continue;
@@ -238,17 +307,17 @@ impl Authenticator {
                 }
             }
         }
-        let learnt = match (mechanism, best_digest, basic_offered) {
+        let (learnt, session) = match (mechanism, best_digest, basic_offered) {
             (Mechanism::Auto | Mechanism::Digest, Some(digest), _) => {
-                Learnt::Digest(Box::new(digest))
+                (Learnt::Digest, Some(Box::new(digest)))
             }
             (Mechanism::Auto | Mechanism::Basic | Mechanism::BasicPreemptive, _, true) => {
-                Learnt::Basic
+                (Learnt::Basic, None)
             }
             _ => return Err(ChallengeError::NoUsableMechanism(offered_schemes(headers))),
         };
-        *self.learnt.lock().unwrap_or_else(|e| e.into_inner()) = learnt;
-        Ok(())
+        self.state().learnt = learnt;
+        Ok(session)
     }
 }
 
@@ -294,23 +363,29 @@ mod tests {
     #[test]
     fn prefers_the_strongest_digest_over_basic() {
         let auth = Authenticator::new(Credentials::password("u", "p"));
-        auth.learn(&challenges(&[MD5, SHA256, r#"Basic realm="default""#]))
+        let session = auth
+            .learn(&challenges(&[MD5, SHA256, r#"Basic realm="default""#]))
             .unwrap();
-        let header = auth.authorization("GET", "/rest/v2/caches").unwrap();
+        let (header, lease) = auth.authorize("GET", "/rest/v2/caches", session);
+        let header = header.unwrap();
         assert!(header.starts_with("Digest "), "{header}");
         assert!(header.contains("algorithm=SHA-256"), "{header}");
         assert!(header.contains("nc=00000001"), "{header}");
-        let second = auth.authorization("GET", "/rest/v2/caches").unwrap();
+        // While the session is lent out, another request gets none and will be challenged.
+        assert_eq!(auth.authorize("GET", "/", None).0, None);
+        auth.release(lease);
+        let (second, _) = auth.authorize("GET", "/rest/v2/caches", None);
+        let second = second.unwrap();
         assert!(second.contains("nc=00000002"), "{second}");
     }
 
     #[test]
     fn falls_back_to_basic_when_no_digest() {
         let auth = Authenticator::new(Credentials::password("u", "p"));
-        assert_eq!(auth.authorization("GET", "/"), None);
-        auth.learn(&challenges(&[r#"Basic realm="default""#]))
-            .unwrap();
-        assert_eq!(auth.authorization("GET", "/").unwrap(), "Basic dTpw");
+        assert_eq!(auth.authorize("GET", "/", None).0, None);
+        let session = auth.learn(&challenges(&[r#"Basic realm="default""#]));
+        assert!(session.unwrap().is_none());
+        assert_eq!(auth.authorize("GET", "/", None).0.unwrap(), "Basic dTpw");
     }
 
     #[test]
@@ -326,7 +401,7 @@ mod tests {
         let auth = Authenticator::new(
             Credentials::password("u", "p").with_mechanism(Mechanism::BasicPreemptive),
         );
-        assert_eq!(auth.authorization("POST", "/").unwrap(), "Basic dTpw");
+        assert_eq!(auth.authorize("POST", "/", None).0.unwrap(), "Basic dTpw");
     }
 
     #[test]

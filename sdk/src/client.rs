@@ -524,15 +524,21 @@ impl Client {
         // Digest signs the raw path and query exactly as sent.
         let digest_uri = url[self.inner.origin.len()..].to_owned();
         let policy = self.inner.retry;
+        let auth = &self.inner.auth;
         let mut retries = 0u32;
-        let mut challenged = false;
+        // A Digest session made from the challenge this request received, for its next attempt.
+        let mut fresh = None;
+        // True when this attempt answers a challenge it just received: a 401 then means the
+        // credentials are wrong, not that a reused nonce went stale.
+        let mut answering_challenge = false;
         loop {
             let mut builder = self
                 .inner
                 .http
                 .request(method.clone(), &url)
                 .header(ACCEPT, "application/json, text/plain, */*");
-            if let Some(header) = self.inner.auth.authorization(method.as_str(), &digest_uri) {
+            let (header, lease) = auth.authorize(method.as_str(), &digest_uri, fresh.take());
+            if let Some(header) = header {
                 let mut value = HeaderValue::from_str(&header).map_err(|_| {
                     Error::Config("the credentials hold characters HTTP cannot carry".to_owned())
                 })?;
@@ -553,6 +559,7 @@ impl Client {
             let response = match sent {
                 Ok(response) => response,
                 Err(source) => {
+                    // The lease is dropped: whether its nc reached the server is unknown.
                     if let Some(detail) = tls_failure(&source) {
                         return Err(Error::Tls {
                             request,
@@ -565,6 +572,7 @@ impl Client {
                         retries += 1;
                         tracing::debug!(%request, retries, error = %source, "retrying");
                         tokio::time::sleep(policy.backoff(retries)).await;
+                        answering_challenge = false;
                         continue;
                     }
                     return Err(Error::Transport { request, source });
@@ -578,18 +586,23 @@ impl Client {
                     if route.is_idempotent_read() && retries < policy.max_retries {
                         retries += 1;
                         tokio::time::sleep(policy.backoff(retries)).await;
+                        answering_challenge = false;
                         continue;
                     }
                     return Err(Error::Transport { request, source });
                 }
             };
-            if status == StatusCode::UNAUTHORIZED
-                && !challenged
-                && self.inner.auth.has_credentials()
+            if status == StatusCode::UNAUTHORIZED && auth.has_credentials() && !answering_challenge
             {
-                challenged = true;
-                match self.inner.auth.learn(&headers) {
-                    Ok(()) => continue,
+                // Either the first challenge, or a reused nonce the server no longer accepts:
+                // answer this response's own challenge once.
+                drop(lease);
+                match auth.learn(&headers) {
+                    Ok(session) => {
+                        fresh = session;
+                        answering_challenge = true;
+                        continue;
+                    }
                     Err(ChallengeError::NoCredentials) => {}
                     Err(e @ ChallengeError::NoUsableMechanism(_)) => {
                         return Err(Error::Unauthorized(Box::new(ServerError {
@@ -599,7 +612,10 @@ impl Client {
                         })));
                     }
                 }
+            } else if status != StatusCode::UNAUTHORIZED {
+                auth.release(lease);
             }
+            answering_challenge = false;
             if matches!(status.as_u16(), 502..=504)
                 && route.is_idempotent_read()
                 && retries < policy.max_retries

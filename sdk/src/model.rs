@@ -391,15 +391,18 @@ pub struct ServerVersion {
 }
 
 impl ServerVersion {
-    /// Parses `14.0.35.Final`, `15.0.22.Final`, `16.0.14`, ….
+    /// Reads the version from `14.0.35.Final`, `16.0.14`, or the server's own
+    /// `Infinispan 'Flying Saucer' 14.0.28.Final` (the first word that starts with `major.minor`).
     pub fn parse(text: &str) -> Option<ServerVersion> {
-        let mut parts = text.trim().split(['.', '-']);
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        Some(ServerVersion {
-            major,
-            minor,
-            text: text.trim().to_owned(),
+        text.split_whitespace().find_map(|word| {
+            let mut parts = word.split(['.', '-']);
+            let major = parts.next()?.parse().ok()?;
+            let minor = parts.next()?.parse().ok()?;
+            Some(ServerVersion {
+                major,
+                minor,
+                text: text.trim().to_owned(),
+            })
         })
     }
 }
@@ -560,6 +563,9 @@ mod tests {
         assert_eq!((v.major, v.minor), (14, 0));
         let v = ServerVersion::parse("16.0.14").unwrap();
         assert_eq!((v.major, v.minor), (16, 0));
+        let v = ServerVersion::parse("Infinispan 'Flying Saucer' 14.0.28.Final").unwrap();
+        assert_eq!((v.major, v.minor), (14, 0));
+        assert_eq!(v.text, "Infinispan 'Flying Saucer' 14.0.28.Final");
         assert!(ServerVersion::parse("garbage").is_none());
     }
 

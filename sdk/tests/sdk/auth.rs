@@ -317,3 +317,77 @@ async fn url_user_info_is_used_and_never_shown() {
     assert!(!shown.contains("strong-password"), "{shown}");
     assert!(err.to_string().contains("HTTP 500"), "{err}");
 }
+
+/// A server that checks Digest like the real one: every challenge has a new nonce, and a nonce is
+/// accepted again only with a strictly higher nc.
+struct StrictDigestServer {
+    highest_nc: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+    issued: std::sync::atomic::AtomicU32,
+}
+
+impl wiremock::Respond for StrictDigestServer {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if let Some(value) = request.headers.get("authorization") {
+            let params = digest_params(value.to_str().unwrap());
+            let nc = u32::from_str_radix(&params["nc"], 16).unwrap();
+            let nonce = params["nonce"].clone();
+            let raw_uri = format!(
+                "{}?{}",
+                request.url.path(),
+                request.url.query().unwrap_or_default()
+            );
+            let ha1 = hex_hash("MD5", "developer:default:strong-password");
+            let ha2 = hex_hash("MD5", &format!("{}:{raw_uri}", request.method));
+            let expected = hex_hash(
+                "MD5",
+                &format!(
+                    "{ha1}:{nonce}:{}:{}:auth:{ha2}",
+                    params["nc"], params["cnonce"]
+                ),
+            );
+            let mut highest = self.highest_nc.lock().unwrap();
+            let known = highest.get(&nonce).copied();
+            if params["response"] == expected && known.is_some_and(|h| nc > h) {
+                highest.insert(nonce, nc);
+                return ResponseTemplate::new(200);
+            }
+        }
+        let n = self
+            .issued
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let nonce = format!("nonce-{n}");
+        self.highest_nc.lock().unwrap().insert(nonce.clone(), 0);
+        challenge(&[format!(
+            r#"Digest realm="default", nonce="{nonce}", opaque="00000000000000000000000000000000", algorithm=MD5, qop=auth"#
+        )])
+    }
+}
+
+#[tokio::test]
+async fn concurrent_requests_never_send_a_nonce_out_of_order() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(StrictDigestServer {
+            highest_nc: Default::default(),
+            issued: Default::default(),
+        })
+        .mount(&server)
+        .await;
+    let client = client_with_password(&server);
+    for round in 0..3 {
+        let outcomes = xsite::CacheSet::keycloak_legacy()
+            .fan_out(&client, |cache| async move {
+                cache.xsite().take_offline("site-b").await
+            })
+            .await;
+        let failures: Vec<_> = outcomes.failures().collect();
+        assert!(failures.is_empty(), "round {round}: {failures:?}");
+    }
+    // Sessions are reused across rounds: far fewer challenges than requests.
+    let received = server.received_requests().await.unwrap();
+    let challenges = received
+        .iter()
+        .filter(|r| r.headers.get("authorization").is_none())
+        .count();
+    assert!(challenges <= 8, "{challenges} challenges for 24 operations");
+}

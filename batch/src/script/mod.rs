@@ -1,0 +1,40 @@
+//! The command model shared by the `xsite` REPL and the Batch generator.
+//!
+//! - [`parse_line`] / [`Parser::parse_line`]: one cli.sh line to a typed [`Command`], with the
+//!   parse errors cli.sh (Aesh) raises ([`ParseError`]).
+//! - [`parse_script`]: a whole batch file, with `${…}` substitution ([`Vars`]) and
+//!   `file:line` errors ([`ScriptError`], which also gives cli.sh's own batch report).
+//! - [`Command::render`]: a command back to canonical cli.sh text.
+//! - [`resolve`]: what a command acts on in a [`Context`] (the `cd` location, the connection,
+//!   the [`CliVersion`]), with the errors cli.sh gives only when the command runs.
+//! - [`lint`]: every reason cli.sh would fail on a script, before it reaches a cluster.
+//!
+//! The message texts are in one private module, `messages`, each with its source.
+
+mod command;
+mod context;
+mod lexer;
+mod lint;
+mod messages;
+mod parser;
+#[allow(clippy::module_inception)]
+mod script;
+mod spec;
+mod vars;
+mod version;
+
+pub use command::{Command, Connect, Ls, RawCommand, SECRET_PLACEHOLDER, SiteAction, SiteCommand};
+pub use context::{
+    Context, DEFAULT_CONTAINER, Resolution, ResolveError, Target, TransferMode, resolve,
+};
+pub use lint::{Diagnostic, Severity, has_errors, lint};
+pub use messages::{ExceptionClass, Mode};
+pub use parser::{ParseError, ParseErrorKind, Parser, parse_line};
+pub use script::{LineItem, MARKER_PREFIX, Script, ScriptError, ScriptLine, parse_script};
+pub use vars::{NoVars, Substituted, Vars, substitute};
+pub use version::{CliVersion, VersionParseError};
+
+pub(crate) use messages::{BATCH_ERROR, ERROR_EXECUTING_FILE, NOT_AVAILABLE, WRONG_CONTEXT};
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,408 @@
-//! Embedded two-site Data Grid.
+//! An embedded two-site Infinispan / Red Hat Data Grid, for demos and fast tests of cross-site tooling.
+//!
+//! [`Grid::start`] runs two sites, `site-a` and `site-b`, each an HTTP server on a loopback port that answers the
+//! Infinispan REST v2 API the way a real 14.0.35 (or 15.0.22) server does for everything cross-site operations
+//! need: the per-cache and container x-site routes, cache entries and clear, container and server info, health.
+//! Status codes, content types, bodies, error texts and authentication challenges follow the real server; the
+//! routing errors (404 `Resource not found`, 405 `Not allowed`, 400 `Invalid 'action' parameter supplied`) come
+//! from the same route tree rules and are answered before authentication, like the server does.
+//!
+//! Each site has the eight Keycloak caches (`sessions`, `actionTokens`, `authenticationSessions`,
+//! `offlineSessions`, `clientSessions`, `offlineClientSessions`, `loginFailures`, `work`), each a SYNC backup of
+//! the other site, and a cache `no-backups` without backups. Writes, removals and clears replicate to the other site
+//! while the backup is online; pushes copy a cache's entries; faults (link cut, site down, latency, injected
+//! statuses, a take-offline that does not take) are switched at runtime through [`Grid`] and [`SiteHandle`].
+//!
+//! The simulator is an independent reading of the server: it does not use the `xsite` SDK.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let grid = xsite_sim::Grid::start(xsite_sim::SimOptions::default()).await?;
+//! println!("site-a at {}/rest", grid.site_a_url());
+//! grid.cut_link();
+//! grid.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod auth;
+mod faults;
+mod handlers;
+mod http;
+mod model;
+mod routes;
+mod server;
+mod state;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use state::PushStatus;
+
+use crate::auth::Authenticator;
+use crate::faults::Faults;
+use crate::routes::RouteTree;
+use crate::server::RunState;
+use crate::state::World;
+
+/// The user with the `admin` role, allowed everything.
+pub const ADMIN_USER: &str = "developer";
+/// The password of [`ADMIN_USER`].
+pub const ADMIN_PASSWORD: &str = "strong-password";
+/// A user with the `observer` role: authenticated, but without the ADMIN permission the x-site routes need.
+pub const OBSERVER_USER: &str = "observer";
+/// The password of [`OBSERVER_USER`].
+pub const OBSERVER_PASSWORD: &str = "observer-password";
+
+/// The server generation to imitate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Generation {
+    /// Infinispan 14.0.35.Final (Red Hat Data Grid 8.4, Keycloak 24): container x-site routes only under
+    /// `/rest/v2/cache-managers/{name}`, where a wrong `{name}` answers 404.
+    #[default]
+    V14,
+    /// Infinispan 15.0.22.Final: adds `/rest/v2/container/…`; the `cache-managers/{name}` forms still work and
+    /// ignore `{name}`.
+    V15,
+}
+
+/// An HTTP authentication mechanism of the REST endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mechanism {
+    /// HTTP Digest (`qop=auth`) with [`SimOptions::digest_algorithm`]; the server calls it `DIGEST` (MD5) or
+    /// `DIGEST-SHA-256`.
+    Digest,
+    /// HTTP Basic.
+    Basic,
+}
+
+/// The hash algorithm of the Digest mechanism.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DigestAlgorithm {
+    /// `algorithm=MD5`, Infinispan's default `DIGEST` mechanism.
+    #[default]
+    Md5,
+    /// `algorithm=SHA-256`, the `DIGEST-SHA-256` mechanism.
+    Sha256,
+}
+
+/// How to run the simulated grid.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Which server generation to imitate.
+    pub generation: Generation,
+    /// How long a push (start-push-state) stays `SENDING` before it ends in `OK` (or `ERROR`).
+    pub push_delay: Duration,
+    /// The port of site-a on 127.0.0.1; 0 picks a free one.
+    pub site_a_port: u16,
+    /// The port of site-b on 127.0.0.1; 0 picks a free one.
+    pub site_b_port: u16,
+    /// The enabled authentication mechanisms, in the order their challenges are sent. Empty disables
+    /// authentication (and so authorization) entirely.
+    pub mechanisms: Vec<Mechanism>,
+    /// The Digest hash algorithm.
+    pub digest_algorithm: DigestAlgorithm,
+    /// How long a Digest nonce can be first used after it was issued (Elytron: 300 s).
+    pub nonce_validity: Duration,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            generation: Generation::V14,
+            push_delay: Duration::from_millis(200),
+            site_a_port: 0,
+            site_b_port: 0,
+            mechanisms: vec![Mechanism::Digest, Mechanism::Basic],
+            digest_algorithm: DigestAlgorithm::Md5,
+            nonce_validity: Duration::from_secs(300),
+        }
+    }
+}
+
+/// State shared by both sites.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) opts: SimOptions,
+    pub(crate) world: Mutex<World>,
+    pub(crate) routes: RouteTree,
+}
+
+impl Shared {
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock would poison it; the state is still consistent enough for a simulator.
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Everything one site's request handlers need.
+#[derive(Debug)]
+pub(crate) struct SiteCtx {
+    pub(crate) name: &'static str,
+    pub(crate) idx: usize,
+    pub(crate) port: u16,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) faults: Faults,
+    pub(crate) auth: Authenticator,
+    pub(crate) run: watch::Sender<RunState>,
+}
+
+/// A running two-site grid. Dropping it without [`Grid::shutdown`] also stops the listeners.
+#[derive(Debug)]
+pub struct Grid {
+    shared: Arc<Shared>,
+    sites: Vec<Arc<SiteCtx>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Grid {
+    /// Binds both sites on 127.0.0.1 and starts serving.
+    ///
+    /// # Errors
+    /// When a listener cannot be bound, e.g. a fixed port is taken.
+    pub async fn start(opts: SimOptions) -> std::io::Result<Grid> {
+        let shared = Arc::new(Shared {
+            routes: RouteTree::new(opts.generation),
+            world: Mutex::new(World::new()),
+            opts: opts.clone(),
+        });
+        let mut sites = Vec::new();
+        let mut tasks = Vec::new();
+        for (idx, (name, port)) in [
+            (model::SITE_A, opts.site_a_port),
+            (model::SITE_B, opts.site_b_port),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let listener = server::bind(port).await?;
+            let port = listener.local_addr()?.port();
+            let (run, run_rx) = watch::channel(RunState::Up);
+            let ctx = Arc::new(SiteCtx {
+                name,
+                idx,
+                port,
+                shared: shared.clone(),
+                faults: Faults::default(),
+                auth: Authenticator::new(
+                    opts.mechanisms.clone(),
+                    opts.digest_algorithm,
+                    opts.generation,
+                    opts.nonce_validity,
+                ),
+                run,
+            });
+            let router = handlers::router(ctx.clone());
+            tasks.push(tokio::spawn(server::supervise(router, listener, port, run_rx)));
+            sites.push(ctx);
+        }
+        tracing::info!(
+            site_a = sites[0].port,
+            site_b = sites[1].port,
+            generation = ?opts.generation,
+            "xsite-sim started"
+        );
+        Ok(Grid {
+            shared,
+            sites,
+            tasks,
+        })
+    }
+
+    /// The base URL of site-a, `http://127.0.0.1:PORT` (the REST API is under `/rest`).
+    pub fn site_a_url(&self) -> String {
+        url(self.sites[0].port)
+    }
+
+    /// The base URL of site-b, `http://127.0.0.1:PORT`.
+    pub fn site_b_url(&self) -> String {
+        url(self.sites[1].port)
+    }
+
+    /// The generation this grid imitates.
+    pub fn generation(&self) -> Generation {
+        self.shared.opts.generation
+    }
+
+    /// A handle on one site (`"site-a"` or `"site-b"`), for fault switches and state assertions.
+    pub fn site(&self, name: &str) -> Option<SiteHandle> {
+        self.sites
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| SiteHandle { ctx: s.clone() })
+    }
+
+    /// Cuts the cross-site link: both sites' views shrink to themselves, writes to caches whose backup is online
+    /// fail, pushes end in `ERROR`.
+    pub fn cut_link(&self) {
+        self.shared.world().link_up = false;
+    }
+
+    /// Restores the cross-site link. Backups taken offline meanwhile stay offline, as on the real server.
+    pub fn heal_link(&self) {
+        self.shared.world().link_up = true;
+    }
+
+    /// Whether the cross-site link is up.
+    pub fn link_is_up(&self) -> bool {
+        self.shared.world().link_up
+    }
+
+    /// Stops both listeners and drops every open connection.
+    pub async fn shutdown(mut self) {
+        for s in &self.sites {
+            let _ = s.run.send(RunState::Stopped);
+        }
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Grid {
+    fn drop(&mut self) {
+        for s in &self.sites {
+            let _ = s.run.send(RunState::Stopped);
+        }
+    }
+}
+
+fn url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A snapshot of one cache's backup to one site, for assertions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupSnapshot {
+    /// Whether the backup is online (the admin status, not connectivity).
+    pub online: bool,
+    /// The push-state status.
+    pub push_status: PushStatus,
+    /// The take-offline `after_failures` setting.
+    pub after_failures: i64,
+    /// The take-offline `min_wait` setting, in milliseconds.
+    pub min_wait: i64,
+    /// The state-transfer mode, `MANUAL` or `AUTO`.
+    pub state_transfer_mode: String,
+}
+
+/// Fault switches and state peeking for one site.
+#[derive(Clone, Debug)]
+pub struct SiteHandle {
+    ctx: Arc<SiteCtx>,
+}
+
+impl SiteHandle {
+    /// The site name, `site-a` or `site-b`.
+    pub fn name(&self) -> &'static str {
+        self.ctx.name
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        url(self.ctx.port)
+    }
+
+    /// Takes the whole site down (`true`) or brings it back (`false`). While down its port refuses connections,
+    /// open connections are dropped, and the other site sees it as unreachable over the cross-site link (as when
+    /// all its servers crashed). Its data is kept, as if it had been persisted.
+    pub fn set_down(&self, down: bool) {
+        self.ctx.shared.world().sites[self.ctx.idx].down = down;
+        let state = if down { RunState::Down } else { RunState::Up };
+        self.ctx.run.send_if_modified(|s| {
+            if *s == RunState::Stopped || *s == state {
+                false
+            } else {
+                *s = state;
+                true
+            }
+        });
+    }
+
+    /// Whether the site is down.
+    pub fn is_down(&self) -> bool {
+        self.ctx.shared.world().sites[self.ctx.idx].down
+    }
+
+    /// Makes the site accept connections and requests but never answer (`true`), e.g. a hung JVM.
+    pub fn set_unresponsive(&self, on: bool) {
+        self.ctx.faults.set_unresponsive(on);
+    }
+
+    /// Delays every response of the site by `latency`.
+    pub fn set_latency(&self, latency: Duration) {
+        self.ctx.faults.set_latency(latency);
+    }
+
+    /// The next `count` requests to the site answer `status` with an empty body, before routing and
+    /// authentication (as a proxy or an overloaded server would). Replaces an earlier injection.
+    pub fn inject_status(&self, status: u16, count: usize) {
+        self.ctx.faults.inject(status, String::new(), count);
+    }
+
+    /// Like [`SiteHandle::inject_status`], with a body.
+    pub fn inject_response(&self, status: u16, body: &str, count: usize) {
+        self.ctx.faults.inject(status, body.to_string(), count);
+    }
+
+    /// While `on`, `take-offline` of `cache` towards `site` (per cache or container-wide) answers success but the
+    /// backup stays online, like the "repeat until offline" case of the runbooks.
+    pub fn stick_online(&self, cache: &str, site: &str, on: bool) {
+        if let Some(b) = self.ctx.shared.world().backup_mut(self.ctx.idx, cache, site) {
+            b.stick_online = on;
+        }
+    }
+
+    /// The entries of a cache on this site (empty if the cache does not exist).
+    pub fn entries(&self, cache: &str) -> BTreeMap<String, String> {
+        self.ctx
+            .shared
+            .world()
+            .cache(self.ctx.idx, cache)
+            .map(|c| c.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Stores an entry on this site only, without replication: to seed diverged data.
+    pub fn put_local(&self, cache: &str, key: &str, value: &str) {
+        if let Some(c) = self.ctx.shared.world().cache_mut(self.ctx.idx, cache) {
+            c.entries.insert(key.to_string(), value.to_string());
+        }
+    }
+
+    /// Removes every entry of a cache on this site only, without replication.
+    pub fn clear_local(&self, cache: &str) {
+        if let Some(c) = self.ctx.shared.world().cache_mut(self.ctx.idx, cache) {
+            c.entries.clear();
+        }
+    }
+
+    /// The state of `cache`'s backup to `site`, or `None` if the cache does not back up there.
+    pub fn backup(&self, cache: &str, site: &str) -> Option<BackupSnapshot> {
+        let world = self.ctx.shared.world();
+        let b = world.cache(self.ctx.idx, cache)?.backup(site)?;
+        Some(BackupSnapshot {
+            online: !b.offline,
+            push_status: b.push,
+            after_failures: b.after_failures,
+            min_wait: b.min_wait,
+            state_transfer_mode: b.mode.as_str().to_string(),
+        })
+    }
+
+    /// Sets the admin status of `cache`'s backup to `site` directly, bypassing REST and faults.
+    pub fn set_backup_online(&self, cache: &str, site: &str, online: bool) {
+        if let Some(b) = self.ctx.shared.world().backup_mut(self.ctx.idx, cache, site) {
+            b.offline = !online;
+        }
+    }
+
+    /// The site's current RELAY2 view (`sites_view`).
+    pub fn sites_view(&self) -> Vec<String> {
+        self.ctx.shared.world().sites_view(self.ctx.idx)
+    }
+}

@@ -1,0 +1,535 @@
+//! Request handling: faults, routing, authentication, authorization, then the operation itself.
+//!
+//! The order is the server's (`RestRequestHandler.channelRead0` → `RestDispatcherImpl.dispatch`): unknown methods
+//! get 403, routing errors are answered anonymously, known routes are authenticated, then the route's permission
+//! is checked, then the handler runs and applies its own preconditions (cache exists, has backups, backs up to
+//! the site).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::header;
+use serde_json::{Map, Value, json};
+
+use crate::auth::{AuthResult, ConnState, User};
+use crate::http::{Reply, empty, json, text, text_plain, typed};
+use crate::model::{
+    CONTAINER_NAME, cache_manager_info, cache_names_order, java_hash_order, java_hash_order_by,
+    node_name,
+};
+use crate::routes::{Lookup, M, RouteDef, parse_query};
+use crate::state::{Mode, World, Write};
+use crate::{Generation, SiteCtx};
+
+/// The axum router of one site: every request goes through [`handle`], which does its own routing so that the
+/// routing errors match Infinispan's route tree exactly.
+pub(crate) fn router(ctx: Arc<SiteCtx>) -> Router {
+    Router::new().fallback(handle).with_state(ctx)
+}
+
+/// Largest request body read; the operations simulated take tiny bodies.
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+async fn handle(State(ctx): State<Arc<SiteCtx>>, req: Request) -> Reply {
+    let latency = ctx.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    // A hung server: keep the request open until the fault is lifted (or the client gives up).
+    while ctx.faults.unresponsive() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if let Some((status, body)) = ctx.faults.take_injection() {
+        return if body.is_empty() {
+            empty(status)
+        } else {
+            text(status, body)
+        };
+    }
+    dispatch(&ctx, req).await
+}
+
+/// A routed, authenticated request.
+struct Req {
+    method: M,
+    vars: HashMap<String, String>,
+    query: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl Req {
+    fn var(&self, name: &str) -> &str {
+        self.vars.get(name).map_or("", String::as_str)
+    }
+
+    /// `RestRequest.getParameter`: the last value of a query parameter.
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+async fn dispatch(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
+    let (parts, body) = req.into_parts();
+    let Some(method) = M::parse(parts.method.as_str()) else {
+        return empty(403);
+    };
+    let raw_uri = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |pq| pq.as_str().to_string());
+    let query = parse_query(parts.uri.query());
+    // The server dispatches on the *first* `action` value.
+    let action = query
+        .iter()
+        .find(|(k, _)| k == "action")
+        .map(|(_, v)| v.clone());
+    let (def, vars) = match ctx.shared.routes.lookup(method, parts.uri.path(), action.as_deref()) {
+        Lookup::Found(def, vars) => (def, vars),
+        other => {
+            // No invocation means anonymous: routing errors never challenge.
+            if action.as_deref() == Some("") {
+                return text(400, "Invalid action");
+            }
+            return match other {
+                Lookup::NotFound => text(404, "Resource not found"),
+                Lookup::InvalidMethod => text(405, "Not allowed"),
+                _ => text(400, "Invalid 'action' parameter supplied"),
+            };
+        }
+    };
+    let user = if def.anonymous || !ctx.auth.enabled() {
+        None
+    } else {
+        let conn = parts
+            .extensions
+            .get::<Arc<ConnState>>()
+            .cloned()
+            .unwrap_or_default();
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        match ctx
+            .auth
+            .authenticate(parts.method.as_str(), &raw_uri, authorization.as_deref(), &conn)
+        {
+            AuthResult::Ok(user) => Some(user),
+            AuthResult::Reply(reply) => return reply,
+        }
+    };
+    if let (Some(permission), Some(user)) = (def.permission, user) {
+        if !user.has(permission) {
+            return forbidden(user, permission.name());
+        }
+    }
+    let body = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    let req = Req {
+        method,
+        vars,
+        query,
+        body,
+    };
+    execute(ctx, def, &req, user)
+}
+
+/// ISPN000287, the authorization failure.
+fn forbidden(user: &User, permission: &str) -> Reply {
+    text(
+        403,
+        format!(
+            "ISPN000287: Unauthorized access: subject '{}' lacks '{permission}' permission",
+            user.subject()
+        ),
+    )
+}
+
+fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) -> Reply {
+    const CACHE: &str = "/v2/caches/{cacheName}";
+    const ENTRY: &str = "/v2/caches/{cacheName}/{cacheKey}";
+    const BACKUPS: &str = "/v2/caches/{cacheName}/x-site/backups/";
+    const BACKUP: &str = "/v2/caches/{cacheName}/x-site/backups/{site}";
+    const LOCAL: &str = "/v2/caches/{cacheName}/x-site/local/";
+    const TAKE_OFFLINE_CONFIG: &str = "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config";
+    const MODE: &str = "/v2/caches/{cacheName}/x-site/backups/{site}/state-transfer-mode";
+    let cache = req.var("cacheName");
+    let site = req.var("site");
+    match (def.path, def.action, req.method) {
+        ("/v2/caches/", None, M::Get) => cache_names(ctx),
+        (CACHE, Some("keys"), _) => with_cache(ctx, cache, |w, idx| keys(w, idx, cache)),
+        (CACHE, Some("size"), _) => with_cache(ctx, cache, |w, idx| {
+            json(&json!(w.cache(idx, cache).map_or(0, |c| c.entries.len())))
+        }),
+        (CACHE, Some("clear"), _) => with_cache(ctx, cache, |w, idx| {
+            write_reply(w.write(idx, cache, &Write::Clear))
+        }),
+        (CACHE, None, M::Head) => {
+            let exists = ctx.shared.world().cache(ctx.idx, cache).is_some();
+            empty(if exists { 204 } else { 404 })
+        }
+        (ENTRY, None, M::Put | M::Post) => put_entry(ctx, req, cache),
+        (ENTRY, None, M::Get | M::Head) => with_cache(ctx, cache, |w, idx| {
+            match w.cache(idx, cache).and_then(|c| c.entries.get(req.var("cacheKey"))) {
+                Some(v) => typed(200, "text/plain", v.clone()),
+                None => empty(404),
+            }
+        }),
+        (ENTRY, None, M::Delete) => with_cache(ctx, cache, |w, idx| {
+            let key = req.var("cacheKey");
+            if !w.cache(idx, cache).is_some_and(|c| c.entries.contains_key(key)) {
+                return empty(404);
+            }
+            write_reply(w.write(idx, cache, &Write::Remove(key)))
+        }),
+        (BACKUPS, None, _) => with_backups(ctx, cache, |w, idx| {
+            let c = w.cache(idx, cache).expect("checked");
+            let mut map = Map::new();
+            for b in java_hash_order_by(c.backups.iter().collect(), |b| &b.site) {
+                map.insert(b.site.clone(), json!({"status": b.status_str()}));
+            }
+            json(&Value::Object(map))
+        }),
+        (BACKUPS, Some("push-state-status"), _) => with_backups(ctx, cache, |w, idx| {
+            let c = w.cache(idx, cache).expect("checked");
+            let mut map = Map::new();
+            for b in java_hash_order_by(c.backups.iter().collect(), |b| &b.site) {
+                map.insert(b.site.clone(), json!(b.push.as_str()));
+            }
+            json(&Value::Object(map))
+        }),
+        (LOCAL, Some("clear-push-state-status"), _) => with_backups(ctx, cache, |w, idx| {
+            w.clear_push_status(idx, cache);
+            json(&json!("ok"))
+        }),
+        (BACKUP, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
+            let b = w.cache(idx, cache).and_then(|c| c.backup(site)).expect("checked");
+            json(&json!({ node_name(ctx.name): b.status_str() }))
+        }),
+        (BACKUP, Some(action), M::Post) => cache_action(ctx, cache, site, action),
+        (TAKE_OFFLINE_CONFIG, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
+            let b = w.cache(idx, cache).and_then(|c| c.backup(site)).expect("checked");
+            json(&json!({"after_failures": b.after_failures, "min_wait": b.min_wait}))
+        }),
+        (TAKE_OFFLINE_CONFIG, None, M::Put) => {
+            with_site(ctx, cache, site, |w, idx| update_take_offline(w, idx, cache, site, &req.body))
+        }
+        (MODE, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
+            let b = w.cache(idx, cache).and_then(|c| c.backup(site)).expect("checked");
+            json(&json!(b.mode.as_str()))
+        }),
+        (MODE, Some("set"), _) => {
+            // The `mode` argument is checked before the cache and the site.
+            let Some(mode) = req.param("mode") else {
+                return text(400, "ISPN012040: Missing required argument 'mode'");
+            };
+            with_site(ctx, cache, site, |w, idx| set_mode(w, idx, cache, site, mode))
+        }
+        (
+            "/v2/cache-managers/{name}/x-site/backups/" | "/v2/container/x-site/backups/",
+            None,
+            M::Get,
+        ) => with_container(ctx, req, |w, idx| {
+            json(&Value::Object(global_status(w, idx).into_iter().collect()))
+        }),
+        (
+            "/v2/cache-managers/{name}/x-site/backups/{site}" | "/v2/container/x-site/backups/{site}",
+            None,
+            M::Get,
+        ) => with_container(ctx, req, |w, idx| {
+            match global_status(w, idx).into_iter().find(|(s, _)| s == site) {
+                Some((_, status)) => json(&status),
+                // No cache backs up to that site.
+                None => empty(404),
+            }
+        }),
+        (
+            "/v2/cache-managers/{name}/x-site/backups/{site}" | "/v2/container/x-site/backups/{site}",
+            Some(action),
+            M::Post,
+        ) => container_action(ctx, req, site, action),
+        ("/v2/cache-managers/{name}" | "/v2/container", None, M::Get) => {
+            with_container(ctx, req, |w, idx| {
+                let names: Vec<String> = w.sites[idx].caches.keys().cloned().collect();
+                json(&cache_manager_info(
+                    ctx.shared.opts.generation,
+                    ctx.name,
+                    &names,
+                    &w.sites_view(idx),
+                ))
+            })
+        }
+        (
+            "/v2/cache-managers/{name}/health/status" | "/v2/container/health/status",
+            None,
+            m,
+        ) => with_container(ctx, req, |_, _| {
+            if m == M::Head {
+                empty(200)
+            } else {
+                text_plain(200, "HEALTHY")
+            }
+        }),
+        ("/v2/server/", None, M::Get) => {
+            json(&json!({"version": ctx.shared.opts.generation.print_version()}))
+        }
+        ("/v2/server/cache-managers", None, M::Get) => json(&json!([CONTAINER_NAME])),
+        (path, action, _) => text(
+            501,
+            format!(
+                "xsite-sim does not implement {path}{}",
+                action.map(|a| format!("?action={a}")).unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+/// `RestCacheManager.getCache`: 404 ISPN012010 for an unknown cache.
+fn with_cache(ctx: &SiteCtx, cache: &str, f: impl FnOnce(&mut World, usize) -> Reply) -> Reply {
+    let mut w = ctx.shared.world();
+    if w.cache(ctx.idx, cache).is_none() {
+        return text(
+            404,
+            format!("ISPN012010: Cache with name '{cache}' not found amongst the configured caches"),
+        );
+    }
+    f(&mut w, ctx.idx)
+}
+
+/// `XSiteResource.getXSiteAdmin`: the cache must exist and have backups.
+fn with_backups(ctx: &SiteCtx, cache: &str, f: impl FnOnce(&mut World, usize) -> Reply) -> Reply {
+    with_cache(ctx, cache, |w, idx| {
+        if w.cache(idx, cache).is_some_and(|c| c.backups.is_empty()) {
+            return text_plain(404, format!("Cache '{cache}' does not have backup sites."));
+        }
+        f(w, idx)
+    })
+}
+
+/// `XSiteResource.getXSiteAdminAndCheckSite`: also the site must be one of the cache's backups.
+fn with_site(
+    ctx: &SiteCtx,
+    cache: &str,
+    site: &str,
+    f: impl FnOnce(&mut World, usize) -> Reply,
+) -> Reply {
+    with_backups(ctx, cache, |w, idx| {
+        if w.cache(idx, cache).and_then(|c| c.backup(site)).is_none() {
+            return text_plain(404, format!("Cache '{cache}' does not backup to site '{site}'"));
+        }
+        f(w, idx)
+    })
+}
+
+/// Container routes: on 14.0 the `{name}` of `/v2/cache-managers/{name}/…` must be the container's name
+/// (404 with an empty body otherwise); from 15.0 it is ignored.
+fn with_container(ctx: &SiteCtx, req: &Req, f: impl FnOnce(&mut World, usize) -> Reply) -> Reply {
+    if ctx.shared.opts.generation == Generation::V14
+        && req.vars.contains_key("name")
+        && req.var("name") != CONTAINER_NAME
+    {
+        return empty(404);
+    }
+    let mut w = ctx.shared.world();
+    f(&mut w, ctx.idx)
+}
+
+fn write_reply(result: Result<(), String>) -> Reply {
+    match result {
+        Ok(()) => empty(204),
+        Err(message) => text(500, message),
+    }
+}
+
+fn ordered_cache_names(w: &World, idx: usize) -> Vec<String> {
+    java_hash_order(cache_names_order(
+        w.sites[idx].caches.keys().cloned().collect(),
+    ))
+}
+
+fn cache_names(ctx: &SiteCtx) -> Reply {
+    let w = ctx.shared.world();
+    json(&json!(ordered_cache_names(&w, ctx.idx)))
+}
+
+fn keys(w: &World, idx: usize, cache: &str) -> Reply {
+    let mut keys: Vec<&String> = w
+        .cache(idx, cache)
+        .map(|c| c.entries.keys().collect())
+        .unwrap_or_default();
+    keys.sort();
+    json(&json!(keys))
+}
+
+fn put_entry(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
+    let key = req.var("cacheKey");
+    let value = String::from_utf8_lossy(&req.body).into_owned();
+    with_cache(ctx, cache, |w, idx| {
+        let exists = w.cache(idx, cache).is_some_and(|c| c.entries.contains_key(key));
+        if req.method == M::Post && exists {
+            return text(409, "An entry already exists");
+        }
+        write_reply(w.write(idx, cache, &Write::Put(key, &value)))
+    })
+}
+
+/// The per-cache actions; all answer 200 with an empty body once the preconditions hold.
+fn cache_action(ctx: &Arc<SiteCtx>, cache: &str, site: &str, action: &str) -> Reply {
+    with_site(ctx, cache, site, |w, idx| {
+        match action {
+            "take-offline" => w.take_offline(idx, cache, site),
+            "bring-online" => w.bring_online(idx, cache, site),
+            "start-push-state" => start_push(ctx, w, cache, site),
+            "cancel-push-state" => w.cancel_push(idx, cache, site),
+            // The receiving side's cancel succeeds even when nothing is being received.
+            _ => {}
+        }
+        empty(200)
+    })
+}
+
+/// Starts a push and schedules its completion after [`crate::SimOptions::push_delay`].
+fn start_push(ctx: &Arc<SiteCtx>, w: &mut World, cache: &str, site: &str) {
+    let Some(token) = w.start_push(ctx.idx, cache, site) else {
+        return;
+    };
+    let shared = ctx.shared.clone();
+    let idx = ctx.idx;
+    let (cache, site) = (cache.to_string(), site.to_string());
+    tokio::spawn(async move {
+        tokio::time::sleep(shared.opts.push_delay).await;
+        shared.world().finish_push(idx, &cache, &site, token);
+    });
+}
+
+fn update_take_offline(w: &mut World, idx: usize, cache: &str, site: &str, body: &[u8]) -> Reply {
+    if body.is_empty() {
+        return text(400, "ISPN012031: Method requires content");
+    }
+    let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
+        return text(400, "Invalid JSON at [1,1]");
+    };
+    let field = |name: &str| parsed.get(name).and_then(Value::as_i64);
+    let (Some(min_wait), Some(after_failures)) = (field("min_wait"), field("after_failures")) else {
+        return text(400, "ISPN012044: Missing at least one argument in 'min_wait'");
+    };
+    let b = w.backup_mut(idx, cache, site).expect("checked");
+    if b.after_failures == after_failures && b.min_wait == min_wait {
+        return empty(304);
+    }
+    b.after_failures = after_failures;
+    b.min_wait = min_wait;
+    // Amending resets the failure counters and brings the site back online.
+    w.bring_online(idx, cache, site);
+    empty(204)
+}
+
+fn set_mode(w: &mut World, idx: usize, cache: &str, site: &str, mode: &str) -> Reply {
+    let mode = match mode {
+        "MANUAL" => Mode::Manual,
+        "AUTO" => Mode::Auto,
+        other => {
+            return text(
+                400,
+                format!("No enum constant org.infinispan.configuration.cache.XSiteStateTransferMode.{other}"),
+            );
+        }
+    };
+    let b = w.backup_mut(idx, cache, site).expect("checked");
+    if mode == Mode::Auto && b.sync {
+        return text(
+            400,
+            "ISPN000634: Cross-site automatic state transfer is not compatible with SYNC backup strategy.",
+        );
+    }
+    if b.mode == mode {
+        return empty(304);
+    }
+    b.mode = mode;
+    empty(200)
+}
+
+/// `GlobalXSiteAdminOperations.globalStatus`: per backup site, which caches are online and which offline.
+fn global_status(w: &World, idx: usize) -> Vec<(String, Value)> {
+    let mut per_site: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    for name in cache_names_order(w.sites[idx].caches.keys().cloned().collect()) {
+        let cache = &w.sites[idx].caches[&name];
+        for b in &cache.backups {
+            let pos = match per_site.iter().position(|(s, _, _)| *s == b.site) {
+                Some(p) => p,
+                None => {
+                    per_site.push((b.site.clone(), Vec::new(), Vec::new()));
+                    per_site.len() - 1
+                }
+            };
+            let entry = &mut per_site[pos];
+            if b.offline {
+                entry.2.push(name.clone());
+            } else {
+                entry.1.push(name.clone());
+            }
+        }
+    }
+    java_hash_order_by(per_site, |(s, _, _)| s)
+        .into_iter()
+        .map(|(site, online, offline)| {
+            let status = if offline.is_empty() {
+                json!({"status": "online"})
+            } else if online.is_empty() {
+                json!({"status": "offline"})
+            } else {
+                json!({"status": "mixed", "online": online, "offline": offline, "mixed": []})
+            };
+            (site, status)
+        })
+        .collect()
+}
+
+/// Container-wide actions: always 200 with a map of cache name → `"ok"` or the error text.
+fn container_action(ctx: &Arc<SiteCtx>, req: &Req, site: &str, action: &str) -> Reply {
+    with_container(ctx, req, |w, idx| {
+        let names: Vec<String> = cache_names_order(
+            w.sites[idx]
+                .caches
+                .iter()
+                .filter(|(_, c)| !c.backups.is_empty())
+                .map(|(n, _)| n.clone())
+                .collect(),
+        );
+        let mut results: Vec<(String, String)> = Vec::new();
+        for name in names {
+            let known = w.cache(idx, &name).is_some_and(|c| c.backup(site).is_some());
+            let result = if known {
+                match action {
+                    "take-offline" => w.take_offline(idx, &name, site),
+                    "bring-online" => w.bring_online(idx, &name, site),
+                    "start-push-state" => start_push(ctx, w, &name, site),
+                    _ => w.cancel_push(idx, &name, site),
+                }
+                "ok".to_string()
+            } else {
+                match action {
+                    "take-offline" | "bring-online" => format!("Incorrect site name: {site}"),
+                    "start-push-state" => {
+                        format!("Unable to pushState to '{site}'. Incorrect site name: {site}")
+                    }
+                    _ => format!("Unable to perform operation. Error=ISPN000617: Site '{site}' not found."),
+                }
+            };
+            results.push((name, result));
+        }
+        let map: Map<String, Value> = java_hash_order_by(results, |(k, _)| k)
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        json(&Value::Object(map))
+    })
+}

@@ -1,0 +1,178 @@
+//! Static facts about the simulated grid (names, versions, addresses) and the JSON documents built from them.
+//!
+//! Everything here mirrors what the reference two-site harness (`scripts/grid`) produces on a real server, so that a
+//! test can switch between the simulator and real servers without changing its expectations.
+
+use serde_json::{Value, json};
+
+use crate::Generation;
+
+/// Name of the first site; also its JGroups cluster name.
+pub(crate) const SITE_A: &str = "site-a";
+/// Name of the second site.
+pub(crate) const SITE_B: &str = "site-b";
+
+/// The container (cache manager) name every Infinispan server uses unless configured otherwise.
+pub(crate) const CONTAINER_NAME: &str = "default";
+
+/// The security realm name; it appears in every authentication challenge.
+pub(crate) const REALM: &str = "default";
+
+/// The eight Keycloak (<= 25) caches, each a SYNC backup of the other site.
+pub(crate) const KEYCLOAK_CACHES: [&str; 8] = [
+    "sessions",
+    "actionTokens",
+    "authenticationSessions",
+    "offlineSessions",
+    "clientSessions",
+    "offlineClientSessions",
+    "loginFailures",
+    "work",
+];
+
+/// A cache defined on both sites without any backup, to exercise the "does not have backup sites" answers.
+pub(crate) const NO_BACKUPS_CACHE: &str = "no-backups";
+
+/// The name of the only node of a site (the harness sets `node-name="<site>-0"`), which is also its JGroups
+/// logical address and the RELAY2 site master.
+pub(crate) fn node_name(site: &str) -> String {
+    format!("{site}-0")
+}
+
+/// The JGroups physical address of a site's only node, as the harness configures it (TCP 7800 / 8800).
+pub(crate) fn physical_address(site: &str) -> String {
+    let port = if site == SITE_A { 7800 } else { 8800 };
+    format!("127.0.0.1:{port}")
+}
+
+impl Generation {
+    /// `Version.getVersion()` of the server generation.
+    pub(crate) fn version(self) -> &'static str {
+        match self {
+            Generation::V14 => "14.0.35.Final",
+            Generation::V15 => "15.0.22.Final",
+        }
+    }
+
+    /// `Version.printVersion()`: brand, code name and version, as `GET /rest/v2/server` reports it.
+    pub(crate) fn print_version(self) -> &'static str {
+        match self {
+            Generation::V14 => "Infinispan 'Flying Saucer' 14.0.35.Final",
+            Generation::V15 => "Infinispan 'I'm Still Standing' 15.0.22.Final",
+        }
+    }
+}
+
+/// `String.hashCode()` of Java: 31-based polynomial over UTF-16 code units, wrapping in 32 bits.
+fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// The bucket of a key in a `java.util.HashMap` table of `capacity` slots (`hash ^ hash >>> 16`, masked).
+fn java_bucket(s: &str, capacity: usize) -> usize {
+    let h = java_string_hash(s) as u32;
+    ((h ^ (h >> 16)) as usize) & (capacity - 1)
+}
+
+/// Orders keys the way a `java.util.HashMap`/`HashSet` built by inserting them in the given order iterates them.
+///
+/// The server builds most of its JSON maps with `Collectors.toMap`/`toSet` (default capacity 16, resized at a 0.75
+/// load factor), and its JSON objects keep that iteration order. Reproducing it makes the simulator's key order match
+/// the real server byte for byte, e.g. the container `take-offline` map.
+pub(crate) fn java_hash_order<S: AsRef<str>>(keys: Vec<S>) -> Vec<S> {
+    java_hash_order_by(keys, |k| k.as_ref())
+}
+
+/// [`java_hash_order`] for items keyed by a string they hold.
+pub(crate) fn java_hash_order_by<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut capacity = 16;
+    while items.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let mut items = items;
+    // A stable sort keeps insertion order inside one bucket, as the bucket's linked list does.
+    items.sort_by_key(|k| java_bucket(key(k), capacity));
+    items
+}
+
+/// The iteration order of `cacheManager.getCacheNames()`.
+///
+/// That set comes from a larger concurrent map that also holds the internal caches, so its order is the bucket order
+/// of a bigger table; 64 slots reproduce what a real 14.0 server returns for the Keycloak caches (for example
+/// `loginFailures` before `actionTokens`, which share a bucket in a 16-slot table).
+pub(crate) fn cache_names_order<S: AsRef<str>>(keys: Vec<S>) -> Vec<S> {
+    let mut keys = keys;
+    keys.sort_by_key(|k| java_bucket(k.as_ref(), 64));
+    keys
+}
+
+/// The `CacheManagerInfo` document of `GET /rest/v2/cache-managers/default` (and `GET /rest/v2/container` on 15),
+/// with keys in the order `CacheManagerInfo.toJson` writes them.
+pub(crate) fn cache_manager_info(
+    generation: Generation,
+    site: &str,
+    cache_names: &[String],
+    sites_view: &[String],
+) -> Value {
+    let node = node_name(site);
+    let names = java_hash_order(cache_names_order(cache_names.to_vec()));
+    let defined: Vec<Value> = names
+        .iter()
+        .map(|n| json!({"name": n, "started": true}))
+        .collect();
+    json!({
+        "version": generation.version(),
+        "name": CONTAINER_NAME,
+        "coordinator": true,
+        "cache_configuration_names": names,
+        "cluster_name": site,
+        "physical_addresses": format!("[{}]", physical_address(site)),
+        "coordinator_address": node,
+        "cache_manager_status": "RUNNING",
+        "created_cache_count": cache_names.len(),
+        "running_cache_count": cache_names.len(),
+        "node_address": node,
+        "cluster_members": [node],
+        "cluster_members_physical_addresses": [physical_address(site)],
+        "cluster_size": 1,
+        "defined_caches": defined,
+        "local_site": site,
+        "relay_node": true,
+        "relay_nodes_address": [node],
+        "sites_view": sites_view,
+        "rebalancing_enabled": true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_hash_matches_java() {
+        // Values computed with Java's "…".hashCode().
+        assert_eq!(java_string_hash(""), 0);
+        assert_eq!(java_string_hash("a"), 97);
+        assert_eq!(java_string_hash("hello"), 99_162_322);
+    }
+
+    #[test]
+    fn container_map_order_matches_a_real_server() {
+        // The order a real 14.0 server answered a container take-offline with.
+        let order = java_hash_order(cache_names_order(KEYCLOAK_CACHES.to_vec()));
+        assert_eq!(
+            order,
+            [
+                "offlineClientSessions",
+                "authenticationSessions",
+                "sessions",
+                "clientSessions",
+                "work",
+                "offlineSessions",
+                "loginFailures",
+                "actionTokens"
+            ]
+        );
+    }
+}

@@ -1,0 +1,432 @@
+//! The replicated state of the two sites: caches with their entries, and per cache and backup site the admin
+//! online/offline flag, the push-state status, the take-offline settings and the state-transfer mode.
+//!
+//! All of it lives in one [`World`] behind one mutex, because cross-site operations touch both sites at once
+//! (a write replicates, a push copies) and a single lock keeps them atomic without lock-ordering rules.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use crate::model::{KEYCLOAK_CACHES, NO_BACKUPS_CACHE, SITE_A, SITE_B, node_name};
+
+/// The push-state (cross-site state transfer) status of one cache towards one backup site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PushStatus {
+    /// No push has run since the status was last cleared.
+    Idle,
+    /// A push is running.
+    Sending,
+    /// The last push finished and every entry was delivered.
+    Ok,
+    /// The last push failed, e.g. because the other site was unreachable.
+    Error,
+    /// The last push was cancelled.
+    Canceled,
+}
+
+impl PushStatus {
+    /// The text the server reports (`StateTransferStatus.toText`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushStatus::Idle => "IDLE",
+            PushStatus::Sending => "SENDING",
+            PushStatus::Ok => "OK",
+            PushStatus::Error => "ERROR",
+            PushStatus::Canceled => "CANCELED",
+        }
+    }
+}
+
+/// The cross-site state-transfer mode of a backup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Manual,
+    Auto,
+}
+
+impl Mode {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Mode::Manual => "MANUAL",
+            Mode::Auto => "AUTO",
+        }
+    }
+}
+
+/// One cache's backup to one remote site.
+#[derive(Debug)]
+pub(crate) struct Backup {
+    /// The remote site.
+    pub(crate) site: String,
+    /// The admin status: offline backups receive no writes.
+    pub(crate) offline: bool,
+    pub(crate) push: PushStatus,
+    /// Identifies the running push, so that a late completion of a cancelled or restarted push is ignored.
+    pub(crate) push_token: u64,
+    pub(crate) after_failures: i64,
+    pub(crate) min_wait: i64,
+    pub(crate) mode: Mode,
+    /// SYNC strategy (all simulated backups are SYNC, like Keycloak's).
+    pub(crate) sync: bool,
+    /// Fault switch: `take-offline` answers ok but leaves the backup online.
+    pub(crate) stick_online: bool,
+    failures: i64,
+    first_failure: Option<Instant>,
+}
+
+impl Backup {
+    fn new(site: &str) -> Backup {
+        Backup {
+            site: site.to_string(),
+            offline: false,
+            push: PushStatus::Idle,
+            push_token: 0,
+            after_failures: 0,
+            min_wait: 0,
+            mode: Mode::Manual,
+            sync: true,
+            stick_online: false,
+            failures: 0,
+            first_failure: None,
+        }
+    }
+
+    /// `OfflineStatus.reset()`: forget failures (bringing a site online always does).
+    fn reset(&mut self) {
+        self.failures = 0;
+        self.first_failure = None;
+    }
+
+    pub(crate) fn status_str(&self) -> &'static str {
+        if self.offline { "offline" } else { "online" }
+    }
+}
+
+/// A cache on one site.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    pub(crate) entries: HashMap<String, String>,
+    pub(crate) backups: Vec<Backup>,
+}
+
+impl Cache {
+    pub(crate) fn backup(&self, site: &str) -> Option<&Backup> {
+        self.backups.iter().find(|b| b.site == site)
+    }
+
+    pub(crate) fn backup_mut(&mut self, site: &str) -> Option<&mut Backup> {
+        self.backups.iter_mut().find(|b| b.site == site)
+    }
+}
+
+/// One site: a one-node Data Grid cluster.
+#[derive(Debug)]
+pub(crate) struct Site {
+    pub(crate) name: &'static str,
+    /// The whole site is down: unreachable over HTTP and over the cross-site link.
+    pub(crate) down: bool,
+    pub(crate) caches: BTreeMap<String, Cache>,
+}
+
+/// A cache write, replicated to online backups.
+#[derive(Debug)]
+pub(crate) enum Write<'a> {
+    Put(&'a str, &'a str),
+    Remove(&'a str),
+    Clear,
+}
+
+/// Both sites and the link between them.
+#[derive(Debug)]
+pub(crate) struct World {
+    pub(crate) link_up: bool,
+    pub(crate) sites: Vec<Site>,
+    next_token: u64,
+}
+
+impl World {
+    /// The harness's layout: the Keycloak caches backing up to the other site, plus `no-backups`, on both sites.
+    pub(crate) fn new() -> World {
+        let site = |name: &'static str, other: &str| {
+            let mut caches = BTreeMap::new();
+            for c in KEYCLOAK_CACHES {
+                caches.insert(
+                    c.to_string(),
+                    Cache {
+                        entries: HashMap::new(),
+                        backups: vec![Backup::new(other)],
+                    },
+                );
+            }
+            caches.insert(NO_BACKUPS_CACHE.to_string(), Cache::default());
+            Site {
+                name,
+                down: false,
+                caches,
+            }
+        };
+        World {
+            link_up: true,
+            sites: vec![site(SITE_A, SITE_B), site(SITE_B, SITE_A)],
+            next_token: 0,
+        }
+    }
+
+    /// The index of a site by name.
+    pub(crate) fn index(&self, name: &str) -> Option<usize> {
+        self.sites.iter().position(|s| s.name == name)
+    }
+
+    /// Whether `from` can reach site `to` over RELAY2: the link is up and both sites are running.
+    pub(crate) fn reachable(&self, from: usize, to: &str) -> bool {
+        let Some(to) = self.index(to) else {
+            return false;
+        };
+        self.link_up && !self.sites[from].down && !self.sites[to].down
+    }
+
+    /// The RELAY2 view of a site, sorted like the server's `TreeSet`.
+    pub(crate) fn sites_view(&self, idx: usize) -> Vec<String> {
+        let mut view: Vec<String> = self
+            .sites
+            .iter()
+            .filter(|s| s.name == self.sites[idx].name || self.reachable(idx, s.name))
+            .map(|s| s.name.to_string())
+            .collect();
+        view.sort();
+        view
+    }
+
+    pub(crate) fn cache(&self, idx: usize, cache: &str) -> Option<&Cache> {
+        self.sites[idx].caches.get(cache)
+    }
+
+    pub(crate) fn cache_mut(&mut self, idx: usize, cache: &str) -> Option<&mut Cache> {
+        self.sites[idx].caches.get_mut(cache)
+    }
+
+    pub(crate) fn backup_mut(&mut self, idx: usize, cache: &str, site: &str) -> Option<&mut Backup> {
+        self.cache_mut(idx, cache)?.backup_mut(site)
+    }
+
+    /// Applies a write on a site's cache and replicates it to every online backup, like a SYNC backup with
+    /// failure policy FAIL: if an online backup's site is unreachable the write fails, is not applied, and counts
+    /// as a failure for auto take-offline. Offline backups are skipped (that is what makes the runbook's
+    /// "take offline, then clear" safe).
+    ///
+    /// Returns the server's error message on failure. The caller has checked that the cache exists.
+    pub(crate) fn write(&mut self, idx: usize, cache: &str, op: &Write<'_>) -> Result<(), String> {
+        let now = Instant::now();
+        let targets: Vec<String> = match self.cache(idx, cache) {
+            Some(c) => c
+                .backups
+                .iter()
+                .filter(|b| !b.offline)
+                .map(|b| b.site.clone())
+                .collect(),
+            None => return Ok(()),
+        };
+        let failed: Vec<String> = targets
+            .iter()
+            .filter(|t| !self.reachable(idx, t))
+            .cloned()
+            .collect();
+        if !failed.is_empty() {
+            for site in &failed {
+                self.record_failure(idx, cache, site, now);
+            }
+            let details: Vec<String> = failed
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{s}: org.infinispan.remoting.transport.jgroups.SuspectException: ISPN000400: Node {} was suspected",
+                        node_name(s)
+                    )
+                })
+                .collect();
+            return Err(format!(
+                "The local cache {cache} failed to backup data to the remote sites:\n{}",
+                details.join("\n")
+            ));
+        }
+        if let Some(c) = self.cache_mut(idx, cache) {
+            apply(&mut c.entries, op);
+            for b in &mut c.backups {
+                b.reset();
+            }
+        }
+        for t in targets {
+            if let Some(remote) = self.index(&t).and_then(|r| self.cache_mut(r, cache)) {
+                apply(&mut remote.entries, op);
+            }
+        }
+        Ok(())
+    }
+
+    /// `OfflineStatus.updateOnCommunicationFailure`: count a failure and take the site offline once the
+    /// take-offline thresholds are met. Disabled while both settings are 0 (the default).
+    fn record_failure(&mut self, idx: usize, cache: &str, site: &str, now: Instant) {
+        let Some(b) = self.backup_mut(idx, cache, site) else {
+            return;
+        };
+        if b.after_failures <= 0 && b.min_wait <= 0 {
+            return;
+        }
+        b.failures += 1;
+        let first = *b.first_failure.get_or_insert(now);
+        let offline = if b.min_wait > 0 {
+            let waited = now.duration_since(first).as_millis() as i64 >= b.min_wait;
+            waited && (b.after_failures <= 0 || b.failures >= b.after_failures)
+        } else {
+            b.failures >= b.after_failures
+        };
+        if offline {
+            b.offline = true;
+            b.reset();
+        }
+    }
+
+    /// Admin take-offline; a no-op when the stick-online fault is set for this backup.
+    pub(crate) fn take_offline(&mut self, idx: usize, cache: &str, site: &str) {
+        if let Some(b) = self.backup_mut(idx, cache, site) {
+            if !b.stick_online {
+                b.offline = true;
+                b.reset();
+            }
+        }
+    }
+
+    /// Admin bring-online.
+    pub(crate) fn bring_online(&mut self, idx: usize, cache: &str, site: &str) {
+        if let Some(b) = self.backup_mut(idx, cache, site) {
+            b.offline = false;
+            b.reset();
+        }
+    }
+
+    /// Starts a push: brings the backup online, then marks it SENDING. Returns the token the completion must
+    /// present, or `None` when a push is already running (the server does not restart it).
+    pub(crate) fn start_push(&mut self, idx: usize, cache: &str, site: &str) -> Option<u64> {
+        self.next_token += 1;
+        let token = self.next_token;
+        let b = self.backup_mut(idx, cache, site)?;
+        b.offline = false;
+        b.reset();
+        if b.push == PushStatus::Sending {
+            return None;
+        }
+        b.push = PushStatus::Sending;
+        b.push_token = token;
+        Some(token)
+    }
+
+    /// Completes a push: copies every entry to the remote cache (never deleting there) and reports OK, or ERROR
+    /// when the remote site is unreachable at that moment. Ignored if the push was cancelled or superseded.
+    pub(crate) fn finish_push(&mut self, idx: usize, cache: &str, site: &str, token: u64) {
+        let reachable = self.reachable(idx, site);
+        let Some(b) = self.backup_mut(idx, cache, site) else {
+            return;
+        };
+        if b.push != PushStatus::Sending || b.push_token != token {
+            return;
+        }
+        if !reachable {
+            b.push = PushStatus::Error;
+            return;
+        }
+        b.push = PushStatus::Ok;
+        let snapshot: Vec<(String, String)> = self
+            .cache(idx, cache)
+            .map(|c| c.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        if let Some(remote) = self.index(site).and_then(|r| self.cache_mut(r, cache)) {
+            remote.entries.extend(snapshot);
+        }
+    }
+
+    /// Cancels a running push (`CANCELED`); without one the status is left as it is.
+    pub(crate) fn cancel_push(&mut self, idx: usize, cache: &str, site: &str) {
+        if let Some(b) = self.backup_mut(idx, cache, site) {
+            if b.push == PushStatus::Sending {
+                b.push = PushStatus::Canceled;
+            }
+        }
+    }
+
+    /// Resets every finished push status of a cache to IDLE; a running push keeps SENDING.
+    pub(crate) fn clear_push_status(&mut self, idx: usize, cache: &str) {
+        if let Some(c) = self.cache_mut(idx, cache) {
+            for b in &mut c.backups {
+                if b.push != PushStatus::Sending {
+                    b.push = PushStatus::Idle;
+                }
+            }
+        }
+    }
+}
+
+fn apply(entries: &mut HashMap<String, String>, op: &Write<'_>) {
+    match op {
+        Write::Put(k, v) => {
+            entries.insert((*k).to_string(), (*v).to_string());
+        }
+        Write::Remove(k) => {
+            entries.remove(*k);
+        }
+        Write::Clear => entries.clear(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_replicate_only_while_online_and_reachable() {
+        let mut w = World::new();
+        w.write(0, "work", &Write::Put("k", "v")).unwrap();
+        assert_eq!(w.cache(1, "work").unwrap().entries["k"], "v");
+        w.take_offline(0, "work", SITE_B);
+        w.write(0, "work", &Write::Clear).unwrap();
+        assert!(w.cache(0, "work").unwrap().entries.is_empty());
+        assert_eq!(w.cache(1, "work").unwrap().entries.len(), 1);
+        w.bring_online(0, "work", SITE_B);
+        w.link_up = false;
+        assert!(w.write(0, "work", &Write::Put("x", "y")).is_err());
+        assert!(!w.cache(0, "work").unwrap().entries.contains_key("x"));
+        // A cache without backups never fails.
+        w.write(0, NO_BACKUPS_CACHE, &Write::Put("x", "y")).unwrap();
+    }
+
+    #[test]
+    fn auto_take_offline_after_failures() {
+        let mut w = World::new();
+        w.backup_mut(0, "work", SITE_B).unwrap().after_failures = 2;
+        w.link_up = false;
+        assert!(w.write(0, "work", &Write::Put("a", "1")).is_err());
+        assert!(!w.backup_mut(0, "work", SITE_B).unwrap().offline);
+        assert!(w.write(0, "work", &Write::Put("a", "1")).is_err());
+        assert!(w.backup_mut(0, "work", SITE_B).unwrap().offline);
+        w.write(0, "work", &Write::Put("a", "1")).unwrap();
+    }
+
+    #[test]
+    fn push_copies_without_deleting() {
+        let mut w = World::new();
+        w.cache_mut(0, "work").unwrap().entries.insert("a".into(), "1".into());
+        w.cache_mut(1, "work").unwrap().entries.insert("b".into(), "2".into());
+        w.take_offline(0, "work", SITE_B);
+        let t = w.start_push(0, "work", SITE_B).unwrap();
+        assert!(!w.backup_mut(0, "work", SITE_B).unwrap().offline);
+        assert!(w.start_push(0, "work", SITE_B).is_none());
+        w.finish_push(0, "work", SITE_B, t);
+        assert_eq!(w.backup_mut(0, "work", SITE_B).unwrap().push, PushStatus::Ok);
+        assert_eq!(w.cache(1, "work").unwrap().entries.len(), 2);
+        w.clear_push_status(0, "work");
+        assert_eq!(w.backup_mut(0, "work", SITE_B).unwrap().push, PushStatus::Idle);
+        let t = w.start_push(0, "work", SITE_B).unwrap();
+        w.cancel_push(0, "work", SITE_B);
+        w.finish_push(0, "work", SITE_B, t);
+        assert_eq!(w.backup_mut(0, "work", SITE_B).unwrap().push, PushStatus::Canceled);
+    }
+}

@@ -56,6 +56,7 @@ mod container;
 mod error;
 pub mod model;
 pub mod routes;
+pub mod runbook;
 
 pub use auth::{Credentials, Mechanism};
 pub use cache::{CacheHandle, CacheXsite};

@@ -8,6 +8,7 @@ mod config;
 mod errors;
 mod info;
 mod push;
+mod runbook;
 mod status;
 
 use crate::Case;
@@ -36,5 +37,6 @@ pub fn all() -> Vec<Case> {
     cases.extend(push::cases());
     cases.extend(config::cases());
     cases.extend(clear::cases());
+    cases.extend(runbook::cases());
     cases
 }

@@ -1,0 +1,724 @@
+//! Running a plan: every action through the SDK, every postcondition verified, interlocks first.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::cache_set::CacheSet;
+use crate::client::Client;
+use crate::error::Error;
+use crate::model::{PushStateStatus, SiteStatus};
+
+use super::plan::{Action, Check, Plan, Step};
+
+/// A named site and the client that reaches its Data Grid.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The site's name, as the servers know it (`site-a`).
+    pub name: String,
+    /// A client for the site's Data Grid.
+    pub client: Client,
+}
+
+/// The sites a workflow may use.
+#[derive(Debug, Clone)]
+pub struct Sites {
+    sites: Vec<Site>,
+}
+
+impl Sites {
+    /// The given sites.
+    pub fn new(sites: impl IntoIterator<Item = Site>) -> Sites {
+        Sites {
+            sites: sites.into_iter().collect(),
+        }
+    }
+
+    /// A site by name.
+    pub fn get(&self, name: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.name == name)
+    }
+
+    /// Every site's name.
+    pub fn names(&self) -> Vec<&str> {
+        self.sites.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// The sites other than `name`.
+    pub fn others<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Site> + 'a {
+        self.sites.iter().filter(move |s| s.name != name)
+    }
+
+    fn require(&self, name: &str, workflow: &str) -> Result<&Site, RunbookError> {
+        self.get(name).ok_or_else(|| {
+            setup_error(
+                workflow,
+                name,
+                format!(
+                    "unknown site '{name}': the sites are {}",
+                    self.names().join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// An error found before any step ran: nothing was sent.
+fn setup_error(workflow: &str, site: &str, reason: String) -> RunbookError {
+    RunbookError {
+        workflow: workflow.to_owned(),
+        step: 0,
+        title: "check the sites".to_owned(),
+        site: site.to_owned(),
+        reason,
+        cache_states: Vec::new(),
+        cleared: Vec::new(),
+        next: "configure both sites (URL and credentials) and name them as the servers do"
+            .to_owned(),
+        source: None,
+    }
+}
+
+/// How status is polled while waiting for a postcondition: start fast, slow down to a ceiling, so
+/// that a quick transition is seen at once and a slow one costs few requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Poll {
+    /// The first wait.
+    pub initial: Duration,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Default for Poll {
+    fn default() -> Self {
+        Poll {
+            initial: Duration::from_millis(25),
+            max: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Workflow settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The caches the workflow covers (default: the eight of Keycloak 25 and earlier).
+    pub caches: CacheSet,
+    /// How long a step may take to reach its postcondition (default 60 s).
+    pub step_deadline: Duration,
+    /// How long the state transfer may take (default 30 min).
+    pub push_deadline: Duration,
+    /// How many times a cache whose push ended in ERROR is pushed again (default 3).
+    pub push_retries: u32,
+    /// How status is polled.
+    pub poll: Poll,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            caches: CacheSet::default(),
+            step_deadline: Duration::from_secs(60),
+            push_deadline: Duration::from_secs(30 * 60),
+            push_retries: 3,
+            poll: Poll::default(),
+        }
+    }
+}
+
+/// What a running workflow reports.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A step begins.
+    StepStarted(Step),
+    /// An action was sent and answered.
+    ActionDone {
+        /// The step's number.
+        step: usize,
+        /// The site it was sent to.
+        site: String,
+        /// The action.
+        action: Action,
+        /// What came back, in a few words (`ok`, `offline`, a failure).
+        result: String,
+    },
+    /// A postcondition is not reached yet; the step keeps trying until its deadline.
+    Waiting {
+        /// The step's number.
+        step: usize,
+        /// What is awaited and what was seen.
+        detail: String,
+    },
+    /// A cache's push status, while the state transfer runs.
+    PushProgress {
+        /// The cache.
+        cache: String,
+        /// Its status toward the receiving site.
+        status: PushStateStatus,
+        /// Time since the push started.
+        elapsed: Duration,
+    },
+    /// A step reached its postcondition.
+    StepFinished {
+        /// The step's number.
+        step: usize,
+        /// How long it took.
+        elapsed: Duration,
+    },
+}
+
+/// A workflow that stopped: which step, why, what state each cache was left in, and what to do.
+#[derive(Debug, thiserror::Error)]
+pub struct RunbookError {
+    /// The workflow, as text (`resync from site-a to site-b`).
+    pub workflow: String,
+    /// The step that failed (0: before any step).
+    pub step: usize,
+    /// The step's title.
+    pub title: String,
+    /// The site the step talked to.
+    pub site: String,
+    /// What went wrong.
+    pub reason: String,
+    /// Each cache's state when the workflow stopped: (site, cache, state).
+    pub cache_states: Vec<(String, String, String)>,
+    /// The caches that were cleared before the stop.
+    pub cleared: Vec<String>,
+    /// What to run next.
+    pub next: String,
+    /// The SDK error behind it, if any.
+    #[source]
+    pub source: Option<Error>,
+}
+
+impl fmt::Display for RunbookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: step {} ({}) on {} stopped: {}",
+            self.workflow, self.step, self.title, self.site, self.reason
+        )?;
+        if self.cleared.is_empty() {
+            write!(f, "\nnothing was cleared")?;
+        } else {
+            write!(f, "\ncleared so far: {}", self.cleared.join(", "))?;
+        }
+        if !self.cache_states.is_empty() {
+            write!(f, "\nstate when stopped:")?;
+            for (site, cache, state) in &self.cache_states {
+                write!(f, "\n  {site} {cache}: {state}")?;
+            }
+        }
+        write!(f, "\nnext: {}", self.next)
+    }
+}
+
+/// Fences `site`: from every other site, takes it offline for every cache, and verifies it.
+/// Idempotent: fencing a fenced site verifies and returns.
+pub async fn fence(
+    sites: &Sites,
+    site: &str,
+    options: &Options,
+    observer: &mut dyn FnMut(Event),
+) -> Result<(), RunbookError> {
+    let workflow = format!("fence {site}");
+    sites.require(site, &workflow)?;
+    let others: Vec<&Site> = sites.others(site).collect();
+    if others.is_empty() {
+        return Err(setup_error(
+            &workflow,
+            site,
+            "a fence runs from another site, and no other site is configured".to_owned(),
+        ));
+    }
+    for from in others {
+        run_plan(
+            sites,
+            &Plan::fence(site, &from.name, &options.caches),
+            options,
+            observer,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Resyncs `to` from `from` (Keycloak procedure 3; with the roles swapped, procedure 4): `to`'s
+/// cache contents are discarded and replaced by `from`'s.
+pub async fn resync(
+    sites: &Sites,
+    from: &str,
+    to: &str,
+    options: &Options,
+    observer: &mut dyn FnMut(Event),
+) -> Result<(), RunbookError> {
+    run_plan(
+        sites,
+        &Plan::resync(from, to, &options.caches),
+        options,
+        observer,
+    )
+    .await
+}
+
+/// Runs a plan step by step, verifying each step's postcondition before the next.
+pub async fn run_plan(
+    sites: &Sites,
+    plan: &Plan,
+    options: &Options,
+    observer: &mut dyn FnMut(Event),
+) -> Result<(), RunbookError> {
+    let workflow = plan.workflow.to_string();
+    for step in &plan.steps {
+        sites.require(&step.site, &workflow)?;
+    }
+    let mut runner = Runner {
+        sites,
+        plan,
+        options,
+        observer,
+        workflow,
+        cleared: Vec::new(),
+    };
+    for step in &plan.steps {
+        runner.step(step).await?;
+    }
+    Ok(())
+}
+
+struct Runner<'a> {
+    sites: &'a Sites,
+    plan: &'a Plan,
+    options: &'a Options,
+    observer: &'a mut dyn FnMut(Event),
+    workflow: String,
+    cleared: Vec<String>,
+}
+
+/// Why a step stopped, before it is dressed as a [`RunbookError`].
+struct Stop {
+    reason: String,
+    source: Option<Error>,
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop {
+            reason: e.to_string(),
+            source: Some(e),
+        }
+    }
+}
+
+fn stop(reason: impl Into<String>) -> Stop {
+    Stop {
+        reason: reason.into(),
+        source: None,
+    }
+}
+
+impl Runner<'_> {
+    fn client(&self, site: &str) -> &Client {
+        &self
+            .sites
+            .get(site)
+            .expect("sites were checked before the run")
+            .client
+    }
+
+    fn caches(&self) -> &CacheSet {
+        &self.plan.caches
+    }
+
+    fn done(&mut self, step: &Step, action: &Action, result: impl Into<String>) {
+        (self.observer)(Event::ActionDone {
+            step: step.number,
+            site: step.site.clone(),
+            action: action.clone(),
+            result: result.into(),
+        });
+    }
+
+    async fn step(&mut self, step: &Step) -> Result<(), RunbookError> {
+        let started = Instant::now();
+        (self.observer)(Event::StepStarted(step.clone()));
+        let outcome = match &step.check {
+            Check::OfflineBeforeEachClear => self.clear_caches(step).await,
+            Check::PushOk { backup } => self.await_push(step, backup).await,
+            _ => self.actions_then_check(step).await,
+        };
+        match outcome {
+            Ok(()) => {
+                (self.observer)(Event::StepFinished {
+                    step: step.number,
+                    elapsed: started.elapsed(),
+                });
+                Ok(())
+            }
+            Err(stopped) => Err(self.error(step, stopped).await),
+        }
+    }
+
+    /// Sends the step's actions, then polls its postcondition, sending the state-changing actions
+    /// again while it is not reached (the runbook's "if it is not offline, repeat the previous
+    /// step"), until the deadline.
+    async fn actions_then_check(&mut self, step: &Step) -> Result<(), Stop> {
+        let deadline = Instant::now() + self.options.step_deadline;
+        let mut wait = self.options.poll.initial;
+        loop {
+            let mut last_failure = None;
+            for action in &step.actions {
+                if let Err(e) = self.send(step, action).await {
+                    // A partial failure is retried with the rest of the step; others stop it.
+                    match e {
+                        Error::PartialFailure(_) => last_failure = Some(e),
+                        other => return Err(other.into()),
+                    }
+                }
+            }
+            let unmet = self.unmet(step).await?;
+            if unmet.is_empty() && last_failure.is_none() {
+                return Ok(());
+            }
+            let detail = if unmet.is_empty() {
+                last_failure
+                    .as_ref()
+                    .map(Error::to_string)
+                    .unwrap_or_default()
+            } else {
+                unmet.join(", ")
+            };
+            if Instant::now() >= deadline {
+                return Err(match last_failure {
+                    Some(e) if unmet.is_empty() => e.into(),
+                    _ => stop(format!(
+                        "postcondition not reached within {:?}: {detail}",
+                        self.options.step_deadline
+                    )),
+                });
+            }
+            (self.observer)(Event::Waiting {
+                step: step.number,
+                detail,
+            });
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.options.poll.max);
+        }
+    }
+
+    /// The caches that do not meet the step's check yet, described.
+    async fn unmet(&self, step: &Step) -> Result<Vec<String>, Stop> {
+        let wanted = match &step.check {
+            Check::Offline { backup } => (backup, false),
+            Check::Online { backup } => (backup, true),
+            Check::PushIdle => {
+                let client = self.client(&step.site);
+                let outcomes = self
+                    .caches()
+                    .fan_out(client, |cache| async move {
+                        cache.xsite().push_state_status().await
+                    })
+                    .await;
+                let mut unmet = Vec::new();
+                for (cache, outcome) in outcomes.iter() {
+                    match outcome {
+                        Ok(statuses) => {
+                            let busy: Vec<String> = statuses
+                                .iter()
+                                .filter(|(_, s)| **s != PushStateStatus::Idle)
+                                .map(|(site, s)| format!("{site} {s}"))
+                                .collect();
+                            if !busy.is_empty() {
+                                unmet.push(format!("{cache}: push status {}", busy.join(", ")));
+                            }
+                        }
+                        Err(e) => unmet.push(format!("{cache}: {e}")),
+                    }
+                }
+                return Ok(unmet);
+            }
+            Check::None | Check::OfflineBeforeEachClear | Check::PushOk { .. } => {
+                return Ok(Vec::new());
+            }
+        };
+        let (backup, online) = wanted;
+        let client = self.client(&step.site);
+        let outcomes = self
+            .caches()
+            .fan_out(client, |cache| async move { cache.xsite().backups().await })
+            .await;
+        let mut unmet = Vec::new();
+        for (cache, outcome) in outcomes.iter() {
+            match outcome {
+                Ok(statuses) => match statuses.get(backup.as_str()) {
+                    Some(status) if status.is_online() == online && is_definite(status) => {}
+                    Some(status) => unmet.push(format!("{cache}: {backup} is {status}")),
+                    None => {
+                        return Err(stop(format!(
+                            "{cache} on {} does not back up to {backup}",
+                            step.site
+                        )));
+                    }
+                },
+                // A cache that is missing or unreachable is not verified: never assume.
+                Err(e) => return Err(stop(format!("{cache}: {e}"))),
+            }
+        }
+        Ok(unmet)
+    }
+
+    async fn send(&mut self, step: &Step, action: &Action) -> Result<(), Error> {
+        let client = self.client(&step.site).clone();
+        let container = client.container();
+        let result = match action {
+            Action::TakeOfflineAll { backup } => container
+                .xsite()
+                .take_offline(backup)
+                .await
+                .map(|_| "ok".to_owned()),
+            Action::BringOnlineAll { backup } => container
+                .xsite()
+                .bring_online(backup)
+                .await
+                .map(|_| "ok".to_owned()),
+            Action::PushStateAll { backup } => container
+                .xsite()
+                .push_state(backup)
+                .await
+                .map(|_| "ok".to_owned()),
+            Action::StatusAll { backup } => container
+                .xsite()
+                .site_status(backup)
+                .await
+                .map(|s| s.to_string()),
+            Action::CacheStatus { cache } => {
+                client.cache(cache).xsite().backups().await.map(|statuses| {
+                    statuses
+                        .iter()
+                        .map(|(site, s)| format!("{site} {s}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+            }
+            Action::ClearCache { cache } => client.cache(cache).clear().await.map(|_| "ok".into()),
+            Action::PushStatus { cache } => client
+                .cache(cache)
+                .xsite()
+                .push_state_status()
+                .await
+                .map(|statuses| {
+                    statuses
+                        .iter()
+                        .map(|(site, s)| format!("{site} {s}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }),
+            Action::PushState { cache, backup } => client
+                .cache(cache)
+                .xsite()
+                .push_state(backup)
+                .await
+                .map(|_| "ok".into()),
+            Action::ClearPushStatus { cache } => client
+                .cache(cache)
+                .xsite()
+                .clear_push_state_status()
+                .await
+                .map(|_| "ok".into()),
+        };
+        match result {
+            Ok(text) => {
+                self.done(step, action, text);
+                Ok(())
+            }
+            Err(e) => {
+                self.done(step, action, format!("FAILED: {e}"));
+                Err(e)
+            }
+        }
+    }
+
+    /// The interlock: each cache is cleared only right after its backup to every site was seen
+    /// offline. The first cache that is not stops the workflow, before its clear.
+    async fn clear_caches(&mut self, step: &Step) -> Result<(), Stop> {
+        let client = self.client(&step.site).clone();
+        for action in &step.actions {
+            let Action::ClearCache { cache } = action else {
+                continue;
+            };
+            let statuses = client.cache(cache).xsite().backups().await?;
+            let status_action = Action::CacheStatus {
+                cache: cache.clone(),
+            };
+            let shown: Vec<String> = statuses
+                .iter()
+                .map(|(site, s)| format!("{site} {s}"))
+                .collect();
+            self.done(step, &status_action, shown.join(", "));
+            if statuses.is_empty() {
+                return Err(stop(format!(
+                    "{cache} lists no backup site, so its replication cannot be verified offline; refusing to clear it"
+                )));
+            }
+            if let Some((site, status)) = statuses.iter().find(|(_, s)| !s.is_offline()) {
+                return Err(stop(format!(
+                    "refusing to clear {cache}: its backup to {site} is {status}, so the clear would reach {site}"
+                )));
+            }
+            self.send(step, action).await?;
+            self.cleared.push(cache.clone());
+        }
+        Ok(())
+    }
+
+    /// Waits until every cache's push to `backup` reports OK, pushing again a cache in ERROR up
+    /// to the retry limit. Polls fast at first and backs off, so little time is lost once done.
+    async fn await_push(&mut self, step: &Step, backup: &str) -> Result<(), Stop> {
+        let client = self.client(&step.site).clone();
+        let started = Instant::now();
+        let deadline = started + self.options.push_deadline;
+        let mut pending: Vec<String> = self.caches().names().to_vec();
+        let mut retries: std::collections::HashMap<String, u32> = Default::default();
+        let mut wait = self.options.poll.initial;
+        loop {
+            let set = CacheSet::custom(pending.clone());
+            let outcomes = set
+                .fan_out(&client, |cache| async move {
+                    cache.xsite().push_state_status().await
+                })
+                .await;
+            let mut still = Vec::new();
+            for (cache, outcome) in outcomes.into_inner() {
+                let statuses = outcome?;
+                let status = statuses
+                    .get(backup)
+                    .cloned()
+                    .ok_or_else(|| stop(format!("{cache} has no push status for {backup}")))?;
+                (self.observer)(Event::PushProgress {
+                    cache: cache.clone(),
+                    status: status.clone(),
+                    elapsed: started.elapsed(),
+                });
+                match status {
+                    PushStateStatus::Ok => {
+                        self.done(
+                            step,
+                            &Action::PushStatus {
+                                cache: cache.clone(),
+                            },
+                            "OK",
+                        );
+                    }
+                    PushStateStatus::Error => {
+                        let count = retries.entry(cache.clone()).or_default();
+                        if *count >= self.options.push_retries {
+                            return Err(stop(format!(
+                                "the push of {cache} to {backup} ended in ERROR {} times",
+                                *count + 1
+                            )));
+                        }
+                        *count += 1;
+                        self.send(
+                            step,
+                            &Action::PushState {
+                                cache: cache.clone(),
+                                backup: backup.to_owned(),
+                            },
+                        )
+                        .await?;
+                        still.push(cache);
+                    }
+                    PushStateStatus::Canceled => {
+                        return Err(stop(format!(
+                            "the push of {cache} to {backup} was cancelled"
+                        )));
+                    }
+                    _ => still.push(cache),
+                }
+            }
+            if still.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(stop(format!(
+                    "the push did not finish within {:?} for {}",
+                    self.options.push_deadline,
+                    still.join(", ")
+                )));
+            }
+            pending = still;
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.options.poll.max);
+        }
+    }
+
+    /// Dresses a stop as an error: reads each cache's state for the report and says what to do.
+    async fn error(&self, step: &Step, stopped: Stop) -> RunbookError {
+        let mut cache_states = Vec::new();
+        if let Some(site) = self.sites.get(&step.site) {
+            let outcomes = self
+                .caches()
+                .fan_out(&site.client, |cache| async move {
+                    let backups = cache.xsite().backups().await?;
+                    let push = cache.xsite().push_state_status().await.ok();
+                    Ok((backups, push))
+                })
+                .await;
+            for (cache, outcome) in outcomes.iter() {
+                let state = match outcome {
+                    Ok((backups, push)) => {
+                        let mut parts: Vec<String> = backups
+                            .iter()
+                            .map(|(s, st)| format!("backup to {s} {st}"))
+                            .collect();
+                        if let Some(push) = push {
+                            parts.extend(push.iter().map(|(s, st)| format!("push to {s} {st}")));
+                        }
+                        parts.join(", ")
+                    }
+                    Err(e) => format!("unknown ({e})"),
+                };
+                cache_states.push((site.name.clone(), cache.to_owned(), state));
+            }
+        }
+        RunbookError {
+            workflow: self.workflow.clone(),
+            step: step.number,
+            title: step.title.clone(),
+            site: step.site.clone(),
+            reason: stopped.reason,
+            cache_states,
+            cleared: self.cleared.clone(),
+            next: self.next_hint(step),
+            source: stopped.source,
+        }
+    }
+
+    fn next_hint(&self, step: &Step) -> String {
+        use super::plan::Workflow;
+        match &self.plan.workflow {
+            Workflow::Fence { site } => format!(
+                "check that {} can reach its Data Grid, then run `runbook fence --site {site}` again (it is idempotent)",
+                step.site
+            ),
+            Workflow::Resync { from, to } => match step.number {
+                1 | 2 => format!(
+                    "nothing more will be cleared; make sure {to} has {from} offline (`site take-offline --all-caches --site={from}` on {to}), then run `runbook resync --from {from} --to {to}` again"
+                ),
+                3 => format!(
+                    "{to}'s caches are cleared; on {to} run `site bring-online --all-caches --site={from}`, then run `runbook resync --from {from} --to {to}` again"
+                ),
+                4 | 5 => format!(
+                    "on {from}, push again the caches that are not OK (`site push-site-state --cache=<cache> --site={to}`), or run `runbook resync --from {from} --to {to}` again"
+                ),
+                _ => format!(
+                    "on {from}, clear the push status of each cache (`site clear-push-site-status --cache=<cache>`)"
+                ),
+            },
+        }
+    }
+}
+
+/// Mixed and unknown statuses never count as reached: they are retried until the deadline.
+fn is_definite(status: &SiteStatus) -> bool {
+    matches!(status, SiteStatus::Online | SiteStatus::Offline)
+}

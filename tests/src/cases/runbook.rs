@@ -1,0 +1,292 @@
+//! The runbook workflows end to end: fence, resync with a data proof, the interlocks, and status.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use xsite::runbook::{self, Action, Event, Options, Site, Sites};
+use xsite::{CacheSet, Client};
+
+use super::case;
+use crate::{Case, CaseResult, Failure, SITE_A, SITE_B, Target, ensure};
+
+pub(super) fn cases() -> Vec<Case> {
+    vec![
+        case!("runbook_status", "xsite (runbook status)", status),
+        case!("runbook_fence", "xsite (procedure 1)", fence),
+        case!(
+            "runbook_resync_data_proof",
+            "xsite (procedure 3)",
+            resync_data_proof
+        ),
+        case!("runbook_switch_back", "xsite (procedure 4)", switch_back),
+        case!(
+            "runbook_interlock_take_offline_does_not_take",
+            "xsite (procedure 3 warning)",
+            interlock_step_one
+        ),
+        case!(
+            "runbook_interlock_before_each_clear",
+            "xsite (procedure 3 warning)",
+            interlock_before_clear
+        ),
+    ]
+}
+
+fn sites(target: &Target) -> Sites {
+    Sites::new([
+        Site {
+            name: SITE_A.to_owned(),
+            client: target.a(),
+        },
+        Site {
+            name: SITE_B.to_owned(),
+            client: target.b(),
+        },
+    ])
+}
+
+fn options() -> Options {
+    Options {
+        step_deadline: Duration::from_secs(20),
+        push_deadline: Duration::from_secs(120),
+        ..Options::default()
+    }
+}
+
+/// Every entry of every Keycloak cache on a site.
+async fn contents(client: &Client) -> Result<BTreeMap<String, BTreeMap<String, String>>, Failure> {
+    let mut all = BTreeMap::new();
+    for cache in CacheSet::keycloak_legacy().names() {
+        let handle = client.cache(cache);
+        let mut entries = BTreeMap::new();
+        for key in handle.keys().await? {
+            let value = handle
+                .get(&key)
+                .await?
+                .ok_or_else(|| format!("{cache}/{key} vanished"))?;
+            entries.insert(key, value);
+        }
+        all.insert(cache.clone(), entries);
+    }
+    Ok(all)
+}
+
+/// Puts `count` entries in every cache through `client`.
+async fn fill(client: &Client, prefix: &str, count: usize) -> CaseResult {
+    for cache in CacheSet::keycloak_legacy().names() {
+        for i in 0..count {
+            client
+                .cache(cache)
+                .put(&format!("{prefix}-{i}"), &format!("{prefix}-{cache}-{i}"))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn status(target: &Target) -> CaseResult {
+    let sites = sites(target);
+    let caches = CacheSet::keycloak_legacy();
+    let report = runbook::status(&sites, &caches).await;
+    ensure!(report.is_healthy(), "at start: {:?}", report.degraded);
+    ensure!(report.sites.len() == 2, "{:?}", report.sites);
+    ensure!(
+        report.sites.iter().all(|s| s.caches.len() == 8),
+        "every cache on every site"
+    );
+    target
+        .a()
+        .cache("work")
+        .xsite()
+        .take_offline(SITE_B)
+        .await?;
+    let report = runbook::status(&sites, &caches).await;
+    let marked: Vec<_> = report
+        .degraded
+        .iter()
+        .filter(|d| d.site == SITE_A && d.cache.as_deref() == Some("work"))
+        .collect();
+    ensure!(
+        marked.len() == 1,
+        "work offline is marked: {:?}",
+        report.degraded
+    );
+    ensure!(
+        report
+            .degraded
+            .iter()
+            .any(|d| d.site == SITE_A && d.cache.is_none() && d.what.contains("mixed")),
+        "the container view is mixed: {:?}",
+        report.degraded
+    );
+    Ok(())
+}
+
+async fn fence(target: &Target) -> CaseResult {
+    let sites = sites(target);
+    let mut events = Vec::new();
+    runbook::fence(&sites, SITE_B, &options(), &mut |e| events.push(e))
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = target.a().container().xsite().site_status(SITE_B).await?;
+    ensure!(status.is_offline(), "after fence: {status}");
+    ensure!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::ActionDone { action: Action::TakeOfflineAll { backup }, site, .. }
+                if backup == SITE_B && site == SITE_A
+        )),
+        "the take-offline was sent from site-a: {events:?}"
+    );
+    // Idempotent.
+    runbook::fence(&sites, SITE_B, &options(), &mut |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    // The other direction is untouched.
+    let reverse = target.b().container().xsite().site_status(SITE_A).await?;
+    ensure!(reverse.is_online(), "site-b to site-a: {reverse}");
+    Ok(())
+}
+
+/// Site-a holds the truth; site-b diverges (extra keys, changed values) while replication is off;
+/// after resync, site-b holds exactly site-a's entries in every cache.
+async fn diverge_then_resync(target: &Target, good: &str, stale: &str) -> CaseResult {
+    let (good_client, stale_client) = (
+        target.client_as(good, target.admin()),
+        target.client_as(stale, target.admin()),
+    );
+    fill(&good_client, "shared", 3).await?;
+    good_client.container().xsite().take_offline(stale).await?;
+    stale_client.container().xsite().take_offline(good).await?;
+    fill(&stale_client, "extra", 2).await?;
+    for cache in CacheSet::keycloak_legacy().names() {
+        stale_client
+            .cache(cache)
+            .put("shared-0", "changed on the stale site")
+            .await?;
+    }
+    let truth = contents(&good_client).await?;
+    ensure!(
+        contents(&stale_client).await? != truth,
+        "the sites did not diverge"
+    );
+    let mut pushes = 0;
+    runbook::resync(&sites(target), good, stale, &options(), &mut |e| {
+        if matches!(e, Event::PushProgress { .. }) {
+            pushes += 1;
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    ensure!(pushes >= 8, "push progress was reported ({pushes} events)");
+    let after = contents(&stale_client).await?;
+    ensure!(
+        after == truth,
+        "{stale} after resync: {after:?}\nexpected {truth:?}"
+    );
+    ensure!(
+        contents(&good_client).await? == truth,
+        "{good} changed during the resync"
+    );
+    // Replication is back on in both directions, and the push status is clear.
+    for (client, other) in [(&good_client, stale), (&stale_client, good)] {
+        let status = client.container().xsite().site_status(other).await?;
+        ensure!(status.is_online(), "toward {other}: {status}");
+    }
+    let report = runbook::status(&sites(target), &CacheSet::keycloak_legacy()).await;
+    ensure!(report.is_healthy(), "after resync: {:?}", report.degraded);
+    Ok(())
+}
+
+async fn resync_data_proof(target: &Target) -> CaseResult {
+    diverge_then_resync(target, SITE_A, SITE_B).await
+}
+
+async fn switch_back(target: &Target) -> CaseResult {
+    diverge_then_resync(target, SITE_B, SITE_A).await
+}
+
+/// Take-offline does not take (something brings the backup online again right after each
+/// take-offline): the workflow stops at step 1, nothing is cleared on either site.
+async fn interlock_step_one(target: &Target) -> CaseResult {
+    fill(&target.a(), "keep", 2).await?;
+    let before_a = contents(&target.a()).await?;
+    let before_b = contents(&target.b()).await?;
+    let saboteur = target.b();
+    let options = Options {
+        step_deadline: Duration::from_secs(3),
+        ..options()
+    };
+    let result = runbook::resync(&sites(target), SITE_A, SITE_B, &options, &mut |event| {
+        if let Event::ActionDone {
+            action: Action::TakeOfflineAll { .. },
+            ..
+        } = event
+        {
+            let saboteur = saboteur.clone();
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async move {
+                    let _ = saboteur.cache("work").xsite().bring_online(SITE_A).await;
+                })
+            });
+        }
+    })
+    .await;
+    let err = match result {
+        Ok(()) => {
+            return Err(Failure(
+                "the resync went on although work stayed online".into(),
+            ));
+        }
+        Err(e) => e,
+    };
+    ensure!(err.step == 1, "stopped at step {}: {err}", err.step);
+    ensure!(err.cleared.is_empty(), "cleared {:?}", err.cleared);
+    ensure!(
+        err.reason.contains("work"),
+        "the reason names the cache: {err}"
+    );
+    ensure!(
+        err.cache_states
+            .iter()
+            .any(|(_, c, s)| c == "work" && s.contains("online")),
+        "the report shows work online: {:?}",
+        err.cache_states
+    );
+    ensure!(contents(&target.a()).await? == before_a, "site-a lost data");
+    ensure!(contents(&target.b()).await? == before_b, "site-b lost data");
+    Ok(())
+}
+
+/// The backup of one cache is online when step 2 reaches it: that cache is not cleared, on
+/// either site, and the workflow stops there.
+async fn interlock_before_clear(target: &Target) -> CaseResult {
+    fill(&target.a(), "keep", 2).await?;
+    let before_a = contents(&target.a()).await?;
+    let b = target.b();
+    b.container().xsite().take_offline(SITE_A).await?;
+    b.cache("work").xsite().bring_online(SITE_A).await?;
+    let plan = runbook::Plan::resync(SITE_A, SITE_B, &CacheSet::keycloak_legacy());
+    let step_two = runbook::Plan {
+        steps: vec![plan.steps[1].clone()],
+        ..plan
+    };
+    let err = runbook::run_plan(&sites(target), &step_two, &options(), &mut |_| {})
+        .await
+        .err()
+        .ok_or_else(|| Failure("step 2 cleared a cache whose backup was online".into()))?;
+    ensure!(
+        err.reason.contains("refusing to clear work"),
+        "reason: {}",
+        err.reason
+    );
+    ensure!(
+        !err.cleared.contains(&"work".to_owned()),
+        "work was cleared: {:?}",
+        err.cleared
+    );
+    ensure!(contents(&target.a()).await? == before_a, "site-a lost data");
+    let work_b = b.cache("work").keys().await?;
+    ensure!(work_b.len() == 2, "site-b's work cache: {work_b:?}");
+    Ok(())
+}

@@ -101,6 +101,7 @@ struct NonceUse {
 struct Nonces {
     issued: HashMap<String, Instant>,
     used: HashMap<String, NonceUse>,
+    counter: u32,
 }
 
 impl Nonces {
@@ -109,8 +110,11 @@ impl Nonces {
         // Pruning on issue keeps the maps small without a background task.
         self.issued.retain(|_, t| now.duration_since(*t) <= validity);
         self.used.retain(|_, u| u.expires > now);
-        let mut bytes = [0u8; 48];
+        // Same shape as Elytron's nonces (32 bytes, 44 base64 characters, a counter first); the content is random.
+        let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
+        self.counter = self.counter.wrapping_add(1);
+        bytes[..4].copy_from_slice(&self.counter.to_be_bytes());
         let nonce = STANDARD.encode(bytes);
         self.issued.insert(nonce.clone(), now);
         nonce
@@ -171,6 +175,8 @@ enum Evaluation {
     Challenge { stale: bool },
     /// 400 without a challenge (Digest `uri` mismatch).
     BadRequest,
+    /// 400 with the decoder's message (a Basic token that is not base64).
+    Malformed,
 }
 
 /// The REST endpoint's authenticator: the configured mechanisms, in challenge order, and the nonce store.
@@ -350,6 +356,9 @@ impl Authenticator {
                 AuthResult::Reply(self.challenge(Some((mechanism, stale))))
             }
             Evaluation::BadRequest => AuthResult::Reply(empty_with_headers(400, Vec::new())),
+            Evaluation::Malformed => {
+                AuthResult::Reply(text(400, "COM00508: Invalid base 64 character"))
+            }
         }
     }
 
@@ -359,7 +368,8 @@ impl Authenticator {
             return Evaluation::Challenge { stale: false };
         };
         let Ok(decoded) = STANDARD.decode(encoded.trim()) else {
-            return Evaluation::Challenge { stale: false };
+            // Elytron's decoder throws; the server answers 400 with its message.
+            return Evaluation::Malformed;
         };
         let decoded = String::from_utf8_lossy(&decoded);
         let Some((user, password)) = decoded.split_once(':').filter(|(u, _)| !u.is_empty()) else {

@@ -18,8 +18,8 @@ use serde_json::{Map, Value, json};
 use crate::auth::{AuthResult, ConnState, User};
 use crate::http::{Reply, empty, json, text, text_plain, typed};
 use crate::model::{
-    CONTAINER_NAME, cache_manager_info, cache_names_order, java_hash_order, java_hash_order_by,
-    node_name,
+    CONTAINER_NAME, INTERNAL_CACHES, cache_manager_info, cache_names_order, java_hash_order_by,
+    java_string_hash, node_name, order_like_defined,
 };
 use crate::routes::{Lookup, M, RouteDef, parse_query};
 use crate::state::{Mode, World, Write};
@@ -172,6 +172,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
         (CACHE, Some("clear"), _) => with_cache(ctx, cache, |w, idx| {
             write_reply(w.write(idx, cache, &Write::Clear))
         }),
+        (CACHE, Some("config"), _) => cache_config(ctx, cache),
         (CACHE, None, M::Head) => {
             let exists = ctx.shared.world().cache(ctx.idx, cache).is_some();
             empty(if exists { 204 } else { 404 })
@@ -179,7 +180,13 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
         (ENTRY, None, M::Put | M::Post) => put_entry(ctx, req, cache),
         (ENTRY, None, M::Get | M::Head) => with_cache(ctx, cache, |w, idx| {
             match w.cache(idx, cache).and_then(|c| c.entries.get(req.var("cacheKey"))) {
-                Some(v) => typed(200, "text/plain", v.clone()),
+                Some(v) => {
+                    let mut r = typed(200, TEXT_UTF8, v.clone());
+                    if let Ok(tag) = etag(v).parse() {
+                        r.headers_mut().insert(header::ETAG, tag);
+                    }
+                    r
+                }
                 None => empty(404),
             }
         }),
@@ -238,14 +245,14 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
             None,
             M::Get,
         ) => with_container(ctx, req, |w, idx| {
-            json(&Value::Object(global_status(w, idx).into_iter().collect()))
+            json(&Value::Object(global_status(w, idx, generation(ctx)).into_iter().collect()))
         }),
         (
             "/v2/cache-managers/{name}/x-site/backups/{site}" | "/v2/container/x-site/backups/{site}",
             None,
             M::Get,
         ) => with_container(ctx, req, |w, idx| {
-            match global_status(w, idx).into_iter().find(|(s, _)| s == site) {
+            match global_status(w, idx, generation(ctx)).into_iter().find(|(s, _)| s == site) {
                 Some((_, status)) => json(&status),
                 // No cache backs up to that site.
                 None => empty(404),
@@ -349,15 +356,64 @@ fn write_reply(result: Result<(), String>) -> Reply {
     }
 }
 
-fn ordered_cache_names(w: &World, idx: usize) -> Vec<String> {
-    java_hash_order(cache_names_order(
-        w.sites[idx].caches.keys().cloned().collect(),
-    ))
+fn generation(ctx: &SiteCtx) -> Generation {
+    ctx.shared.opts.generation
 }
 
 fn cache_names(ctx: &SiteCtx) -> Reply {
     let w = ctx.shared.world();
-    json(&json!(ordered_cache_names(&w, ctx.idx)))
+    let names: Vec<String> = w.sites[ctx.idx].caches.keys().cloned().collect();
+    json(&json!(order_like_defined(generation(ctx), &names)))
+}
+
+/// `?action=config`: the cache configuration as JSON, as the harness defines the caches.
+fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
+    with_cache(ctx, cache, |w, idx| {
+        if INTERNAL_CACHES.contains(&cache) {
+            return text(501, format!("xsite-sim does not describe the internal cache '{cache}'"));
+        }
+        let c = w.cache(idx, cache).expect("checked");
+        let mut dist = Map::new();
+        dist.insert("owners".into(), json!("2"));
+        dist.insert("mode".into(), json!("SYNC"));
+        dist.insert("remote-timeout".into(), json!("5000"));
+        dist.insert("statistics".into(), json!(true));
+        if !c.backups.is_empty() {
+            let mut backups = Map::new();
+            if MERGE_POLICY_CACHES.contains(&cache) {
+                backups.insert("merge-policy".into(), json!("ALWAYS_REMOVE"));
+            }
+            for b in &c.backups {
+                let strategy = if b.sync { "SYNC" } else { "ASYNC" };
+                backups.insert(
+                    b.site.clone(),
+                    json!({"backup": {"strategy": strategy, "timeout": "4500", "state-transfer": {"chunk-size": "16"}}}),
+                );
+            }
+            dist.insert("backups".into(), Value::Object(backups));
+        }
+        dist.insert("encoding".into(), json!({"media-type": TEXT_UTF8}));
+        dist.insert("state-transfer".into(), json!({"chunk-size": "16"}));
+        json(&json!({ cache: {"distributed-cache": dist} }))
+    })
+}
+
+/// The Keycloak caches the harness gives `merge-policy="ALWAYS_REMOVE"`.
+const MERGE_POLICY_CACHES: [&str; 5] = [
+    "sessions",
+    "authenticationSessions",
+    "offlineSessions",
+    "clientSessions",
+    "offlineClientSessions",
+];
+
+/// The caches' value encoding in the harness, and so the content type of values read back.
+const TEXT_UTF8: &str = "text/plain; charset=UTF-8";
+
+/// A stand-in for the server's entry ETag (a MurmurHash3 of the stored bytes): same shape, a decimal `int`, but not
+/// the same number.
+fn etag(value: &str) -> String {
+    java_string_hash(value).to_string()
 }
 
 fn keys(w: &World, idx: usize, cache: &str) -> Reply {
@@ -377,7 +433,13 @@ fn put_entry(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
         if req.method == M::Post && exists {
             return text(409, "An entry already exists");
         }
-        write_reply(w.write(idx, cache, &Write::Put(key, &value)))
+        let mut r = write_reply(w.write(idx, cache, &Write::Put(key, &value)));
+        if r.status() == 204 {
+            if let Ok(tag) = etag(&value).parse() {
+                r.headers_mut().insert(header::ETAG, tag);
+            }
+        }
+        r
     })
 }
 
@@ -414,12 +476,37 @@ fn update_take_offline(w: &mut World, idx: usize, cache: &str, site: &str, body:
     if body.is_empty() {
         return text(400, "ISPN012031: Method requires content");
     }
-    let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
-        return text(400, "Invalid JSON at [1,1]");
+    let parsed = match serde_json::from_slice::<Value>(body) {
+        Ok(v) => v,
+        // The server's JSON reader messages, with its 1-based [row,column] position.
+        Err(e) if e.is_eof() => {
+            return text(400, format!("Reached end of input at [1,{}]", body.len() + 2));
+        }
+        Err(e) => {
+            return text(400, format!("Invalid JSON at [{},{}]", e.line(), e.column() + 1));
+        }
     };
-    let field = |name: &str| parsed.get(name).and_then(Value::as_i64);
-    let (Some(min_wait), Some(after_failures)) = (field("min_wait"), field("after_failures")) else {
-        return text(400, "ISPN012044: Missing at least one argument in 'min_wait'");
+    let (Some(min_wait), Some(after_failures)) = (parsed.get("min_wait"), parsed.get("after_failures")) else {
+        return text(400, "ISPN012044: Missing at least one argument in '[min_wait, after_failures]'");
+    };
+    // `Json.asInteger()`: numbers are truncated, strings are parsed (the server accepts `"7"`).
+    let as_int = |v: &Value| -> Result<i64, Reply> {
+        match v {
+            Value::Number(n) => Ok(n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64)),
+            Value::String(s) => s
+                .parse::<i32>()
+                .map(i64::from)
+                .map_err(|_| text(400, format!("For input string: \"{s}\""))),
+            _ => Err(text(400, "ISPN012044: Missing at least one argument in '[min_wait, after_failures]'")),
+        }
+    };
+    let min_wait = match as_int(min_wait) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let after_failures = match as_int(after_failures) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let b = w.backup_mut(idx, cache, site).expect("checked");
     if b.after_failures == after_failures && b.min_wait == min_wait {
@@ -444,7 +531,8 @@ fn set_mode(w: &mut World, idx: usize, cache: &str, site: &str, mode: &str) -> R
         }
     };
     let b = w.backup_mut(idx, cache, site).expect("checked");
-    if mode == Mode::Auto && b.sync {
+    // A real server refuses any mode on a SYNC backup, even the MANUAL it already has.
+    if b.sync {
         return text(
             400,
             "ISPN000634: Cross-site automatic state transfer is not compatible with SYNC backup strategy.",
@@ -458,9 +546,9 @@ fn set_mode(w: &mut World, idx: usize, cache: &str, site: &str, mode: &str) -> R
 }
 
 /// `GlobalXSiteAdminOperations.globalStatus`: per backup site, which caches are online and which offline.
-fn global_status(w: &World, idx: usize) -> Vec<(String, Value)> {
+fn global_status(w: &World, idx: usize, generation: Generation) -> Vec<(String, Value)> {
     let mut per_site: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
-    for name in cache_names_order(w.sites[idx].caches.keys().cloned().collect()) {
+    for name in cache_names_order(generation, w.sites[idx].caches.keys().cloned().collect()) {
         let cache = &w.sites[idx].caches[&name];
         for b in &cache.backups {
             let pos = match per_site.iter().position(|(s, _, _)| *s == b.site) {
@@ -497,6 +585,7 @@ fn global_status(w: &World, idx: usize) -> Vec<(String, Value)> {
 fn container_action(ctx: &Arc<SiteCtx>, req: &Req, site: &str, action: &str) -> Reply {
     with_container(ctx, req, |w, idx| {
         let names: Vec<String> = cache_names_order(
+            generation(ctx),
             w.sites[idx]
                 .caches
                 .iter()

@@ -401,6 +401,14 @@ impl SiteHandle {
         }
     }
 
+    /// Switches `cache`'s backup to `site` between SYNC (`true`, the default) and ASYNC. Only the
+    /// state-transfer mode cares: AUTO (and any mode change) is refused on a SYNC backup.
+    pub fn set_backup_sync(&self, cache: &str, site: &str, sync: bool) {
+        if let Some(b) = self.ctx.shared.world().backup_mut(self.ctx.idx, cache, site) {
+            b.sync = sync;
+        }
+    }
+
     /// The site's current RELAY2 view (`sites_view`).
     pub fn sites_view(&self) -> Vec<String> {
         self.ctx.shared.world().sites_view(self.ctx.idx)

@@ -64,7 +64,7 @@ impl Generation {
 }
 
 /// `String.hashCode()` of Java: 31-based polynomial over UTF-16 code units, wrapping in 32 bits.
-fn java_string_hash(s: &str) -> i32 {
+pub(crate) fn java_string_hash(s: &str) -> i32 {
     s.encode_utf16()
         .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
 }
@@ -80,6 +80,7 @@ fn java_bucket(s: &str, capacity: usize) -> usize {
 /// The server builds most of its JSON maps with `Collectors.toMap`/`toSet` (default capacity 16, resized at a 0.75
 /// load factor), and its JSON objects keep that iteration order. Reproducing it makes the simulator's key order match
 /// the real server byte for byte, e.g. the container `take-offline` map.
+#[cfg(test)]
 pub(crate) fn java_hash_order<S: AsRef<str>>(keys: Vec<S>) -> Vec<S> {
     java_hash_order_by(keys, |k| k.as_ref())
 }
@@ -96,15 +97,122 @@ pub(crate) fn java_hash_order_by<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> 
     items
 }
 
-/// The iteration order of `cacheManager.getCacheNames()`.
+/// The iteration order of `cacheManager.getCacheNames()`, which decides the order of the container-level lists.
 ///
-/// That set comes from a larger concurrent map that also holds the internal caches, so its order is the bucket order
-/// of a bigger table; 64 slots reproduce what a real 14.0 server returns for the Keycloak caches (for example
-/// `loginFailures` before `actionTokens`, which share a bucket in a 16-slot table).
-pub(crate) fn cache_names_order<S: AsRef<str>>(keys: Vec<S>) -> Vec<S> {
+/// On 14.0 that set is a hash set whose table is larger than 16 slots (it also holds the internal caches); a 32-slot
+/// table reproduces what a real 14.0 server returns, e.g. the `mixed` status lists and `loginFailures` before
+/// `actionTokens` (which share a bucket in a 16-slot table) in action maps. From 15.0 the names come sorted.
+pub(crate) fn cache_names_order<S: AsRef<str>>(generation: Generation, keys: Vec<S>) -> Vec<S> {
     let mut keys = keys;
-    keys.sort_by_key(|k| java_bucket(k.as_ref(), 64));
+    match generation {
+        Generation::V14 => keys.sort_by_key(|k| java_bucket(k.as_ref(), 32)),
+        Generation::V15 => keys.sort_by(|a, b| a.as_ref().cmp(b.as_ref())),
+    }
     keys
+}
+
+/// Internal caches every server defines; they have no backups and do not count as created caches.
+pub(crate) const INTERNAL_CACHES: [&str; 2] = ["___protobuf_metadata", "___script_cache"];
+
+/// `cache_configuration_names` as the real servers list them (templates included; a hash set on 14.0, sorted on
+/// 15.0).
+fn configuration_names(generation: Generation) -> &'static [&'static str] {
+    match generation {
+        Generation::V14 => &[
+            "org.infinispan.REPL_ASYNC",
+            "___protobuf_metadata",
+            "org.infinispan.DIST_SYNC",
+            "clientSessions",
+            "org.infinispan.LOCAL",
+            "org.infinispan.INVALIDATION_SYNC",
+            "org.infinispan.REPL_SYNC",
+            "example.PROTOBUF_DIST",
+            "loginFailures",
+            "org.infinispan.SCATTERED_SYNC",
+            "org.infinispan.DIST_ASYNC",
+            "authenticationSessions",
+            "sessions",
+            "work",
+            "offlineClientSessions",
+            "org.infinispan.INVALIDATION_ASYNC",
+            "no-backups",
+            "___script_cache",
+            "offlineSessions",
+            "actionTokens",
+        ],
+        Generation::V15 => &[
+            "___protobuf_metadata",
+            "___script_cache",
+            "actionTokens",
+            "authenticationSessions",
+            "clientSessions",
+            "example.PROTOBUF_DIST",
+            "loginFailures",
+            "no-backups",
+            "offlineClientSessions",
+            "offlineSessions",
+            "org.infinispan.DIST_ASYNC",
+            "org.infinispan.DIST_SYNC",
+            "org.infinispan.INVALIDATION_ASYNC",
+            "org.infinispan.INVALIDATION_SYNC",
+            "org.infinispan.LOCAL",
+            "org.infinispan.REPL_ASYNC",
+            "org.infinispan.REPL_SYNC",
+            "sessions",
+            "work",
+        ],
+    }
+}
+
+/// The order of `defined_caches` (and of `GET /rest/v2/caches`) that real servers produced. The server builds it
+/// from a hash set of objects whose hash is not the name's, so it cannot be derived; these are recorded orders.
+pub(crate) fn defined_caches_order(generation: Generation) -> &'static [&'static str] {
+    match generation {
+        Generation::V14 => &[
+            "offlineClientSessions",
+            "___script_cache",
+            "work",
+            "no-backups",
+            "clientSessions",
+            "loginFailures",
+            "sessions",
+            "authenticationSessions",
+            "actionTokens",
+            "___protobuf_metadata",
+            "offlineSessions",
+        ],
+        Generation::V15 => &[
+            "offlineClientSessions",
+            "actionTokens",
+            "authenticationSessions",
+            "sessions",
+            "offlineSessions",
+            "work",
+            "loginFailures",
+            "no-backups",
+            "___script_cache",
+            "clientSessions",
+            "___protobuf_metadata",
+        ],
+    }
+}
+
+/// Orders the given cache names like `defined_caches`; names not in the recorded list go last, sorted.
+pub(crate) fn order_like_defined(generation: Generation, names: &[String]) -> Vec<String> {
+    let known = defined_caches_order(generation);
+    let mut out: Vec<String> = known
+        .iter()
+        .filter(|k| names.iter().any(|n| n == *k))
+        .map(|k| (*k).to_string())
+        .collect();
+    let mut rest: Vec<String> = names
+        .iter()
+        .filter(|n| !known.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    rest.sort();
+    out.extend(rest);
+    out
 }
 
 /// The `CacheManagerInfo` document of `GET /rest/v2/cache-managers/default` (and `GET /rest/v2/container` on 15),
@@ -116,22 +224,25 @@ pub(crate) fn cache_manager_info(
     sites_view: &[String],
 ) -> Value {
     let node = node_name(site);
-    let names = java_hash_order(cache_names_order(cache_names.to_vec()));
-    let defined: Vec<Value> = names
+    let defined: Vec<Value> = order_like_defined(generation, cache_names)
         .iter()
         .map(|n| json!({"name": n, "started": true}))
         .collect();
+    let created = cache_names
+        .iter()
+        .filter(|n| !INTERNAL_CACHES.contains(&n.as_str()))
+        .count();
     json!({
         "version": generation.version(),
         "name": CONTAINER_NAME,
         "coordinator": true,
-        "cache_configuration_names": names,
+        "cache_configuration_names": configuration_names(generation),
         "cluster_name": site,
         "physical_addresses": format!("[{}]", physical_address(site)),
         "coordinator_address": node,
         "cache_manager_status": "RUNNING",
-        "created_cache_count": cache_names.len(),
-        "running_cache_count": cache_names.len(),
+        "created_cache_count": created,
+        "running_cache_count": created,
         "node_address": node,
         "cluster_members": [node],
         "cluster_members_physical_addresses": [physical_address(site)],
@@ -160,7 +271,7 @@ mod tests {
     #[test]
     fn container_map_order_matches_a_real_server() {
         // The order a real 14.0 server answered a container take-offline with.
-        let order = java_hash_order(cache_names_order(KEYCLOAK_CACHES.to_vec()));
+        let order = java_hash_order(cache_names_order(Generation::V14, KEYCLOAK_CACHES.to_vec()));
         assert_eq!(
             order,
             [
@@ -171,6 +282,27 @@ mod tests {
                 "work",
                 "offlineSessions",
                 "loginFailures",
+                "actionTokens"
+            ]
+        );
+        // 15.0 iterates the names sorted, which swaps the two names sharing a bucket.
+        let order = java_hash_order(cache_names_order(Generation::V15, KEYCLOAK_CACHES.to_vec()));
+        assert_eq!(order[6..], ["actionTokens", "loginFailures"]);
+    }
+
+    #[test]
+    fn container_list_order_matches_a_real_server() {
+        let mut names = KEYCLOAK_CACHES.to_vec();
+        names.retain(|n| *n != "work");
+        assert_eq!(
+            cache_names_order(Generation::V14, names),
+            [
+                "authenticationSessions",
+                "sessions",
+                "clientSessions",
+                "loginFailures",
+                "offlineClientSessions",
+                "offlineSessions",
                 "actionTokens"
             ]
         );

@@ -107,6 +107,8 @@ async fn serve_connection(router: Router, stream: TcpStream, mut run: watch::Rec
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        // The real server (Netty) sends no Date header.
+        .auto_date_header(false)
         .serve_connection(TokioIo::new(stream), svc);
     // Dropping the connection future closes the socket: that is how a site going down cuts its clients off.
     tokio::select! {

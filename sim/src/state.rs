@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use crate::model::{KEYCLOAK_CACHES, NO_BACKUPS_CACHE, SITE_A, SITE_B, node_name};
+use crate::model::{INTERNAL_CACHES, KEYCLOAK_CACHES, NO_BACKUPS_CACHE, SITE_A, SITE_B, node_name};
 
 /// The push-state (cross-site state transfer) status of one cache towards one backup site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,7 +145,8 @@ pub(crate) struct World {
 }
 
 impl World {
-    /// The harness's layout: the Keycloak caches backing up to the other site, plus `no-backups`, on both sites.
+    /// The harness's layout on both sites: the Keycloak caches backing up to the other site, `no-backups`, and the
+    /// server's internal caches (which have no backups either).
     pub(crate) fn new() -> World {
         let site = |name: &'static str, other: &str| {
             let mut caches = BTreeMap::new();
@@ -159,6 +160,9 @@ impl World {
                 );
             }
             caches.insert(NO_BACKUPS_CACHE.to_string(), Cache::default());
+            for c in INTERNAL_CACHES {
+                caches.insert(c.to_string(), Cache::default());
+            }
             Site {
                 name,
                 down: false,

@@ -17,7 +17,10 @@ use sha2::{Digest as _, Sha256};
 use crate::http::{Reply, empty_with_headers, text};
 use crate::model::REALM;
 use crate::routes::P;
-use crate::{ADMIN_PASSWORD, ADMIN_USER, DigestAlgorithm, Generation, Mechanism, OBSERVER_PASSWORD, OBSERVER_USER};
+use crate::{
+    ADMIN_PASSWORD, ADMIN_USER, DigestAlgorithm, Generation, Mechanism, OBSERVER_PASSWORD,
+    OBSERVER_USER,
+};
 
 /// Elytron's fixed `opaque` value.
 const OPAQUE: &str = "00000000000000000000000000000000";
@@ -108,7 +111,8 @@ impl Nonces {
     fn generate(&mut self, validity: Duration) -> String {
         let now = Instant::now();
         // Pruning on issue keeps the maps small without a background task.
-        self.issued.retain(|_, t| now.duration_since(*t) <= validity);
+        self.issued
+            .retain(|_, t| now.duration_since(*t) <= validity);
         self.used.retain(|_, u| u.expires > now);
         // Same shape as Elytron's nonces (32 bytes, 44 base64 characters, a counter first); the content is random.
         let mut bytes = [0u8; 32];
@@ -122,10 +126,8 @@ impl Nonces {
 
     fn use_nonce(&mut self, nonce: &str, nc: i64, validity: Duration) -> bool {
         let now = Instant::now();
-        if let Some(u) = self.used.get(nonce) {
-            if u.expires <= now {
-                self.used.remove(nonce);
-            }
+        if self.used.get(nonce).is_some_and(|u| u.expires <= now) {
+            self.used.remove(nonce);
         }
         let fresh = self
             .issued
@@ -172,7 +174,9 @@ impl Nonces {
 enum Evaluation {
     Success(&'static User),
     /// 401 with this mechanism's challenge; `stale` marks a valid proof with a used-up nonce.
-    Challenge { stale: bool },
+    Challenge {
+        stale: bool,
+    },
     /// 400 without a challenge (Digest `uri` mismatch).
     BadRequest,
     /// 400 with the decoder's message (a Basic token that is not base64).
@@ -215,7 +219,7 @@ fn hex_lower(bytes: &[u8]) -> String {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -340,7 +344,9 @@ impl Authenticator {
             let name = wanted.unwrap_or_else(|| "null".to_string());
             return AuthResult::Reply(text(
                 403,
-                format!("ISPN080052: The request authentication mechanism '{name}' is not supported"),
+                format!(
+                    "ISPN080052: The request authentication mechanism '{name}' is not supported"
+                ),
             ));
         };
         let evaluation = match mechanism {
@@ -363,7 +369,9 @@ impl Authenticator {
     }
 
     fn evaluate_basic(&self, header: &str) -> Evaluation {
-        let Some(encoded) = header.get(6..).filter(|_| header[..6].eq_ignore_ascii_case("basic "))
+        let Some(encoded) = header
+            .get(6..)
+            .filter(|_| header[..6].eq_ignore_ascii_case("basic "))
         else {
             return Evaluation::Challenge { stale: false };
         };
@@ -403,11 +411,11 @@ impl Authenticator {
             },
         };
         // Like Elytron, record the nonce use before checking the proof, and act on its validity last.
-        let nonce_valid = self
-            .nonces
-            .lock()
-            .expect("nonce lock")
-            .use_nonce(nonce, nc, self.validity);
+        let nonce_valid =
+            self.nonces
+                .lock()
+                .expect("nonce lock")
+                .use_nonce(nonce, nc, self.validity);
         let Some(username) = tokens.get("username") else {
             return FAIL;
         };

@@ -81,17 +81,21 @@ async fn dispatch(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
     let Some(method) = M::parse(parts.method.as_str()) else {
         return empty(403);
     };
-    let raw_uri = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path().to_string(), |pq| pq.as_str().to_string());
+    let raw_uri = parts.uri.path_and_query().map_or_else(
+        || parts.uri.path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
     let query = parse_query(parts.uri.query());
     // The server dispatches on the *first* `action` value.
     let action = query
         .iter()
         .find(|(k, _)| k == "action")
         .map(|(_, v)| v.clone());
-    let (def, vars) = match ctx.shared.routes.lookup(method, parts.uri.path(), action.as_deref()) {
+    let (def, vars) = match ctx
+        .shared
+        .routes
+        .lookup(method, parts.uri.path(), action.as_deref())
+    {
         Lookup::Found(def, vars) => (def, vars),
         other => {
             // No invocation means anonymous: routing errors never challenge.
@@ -117,18 +121,20 @@ async fn dispatch(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
             .headers
             .get(header::AUTHORIZATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        match ctx
-            .auth
-            .authenticate(parts.method.as_str(), &raw_uri, authorization.as_deref(), &conn)
-        {
+        match ctx.auth.authenticate(
+            parts.method.as_str(),
+            &raw_uri,
+            authorization.as_deref(),
+            &conn,
+        ) {
             AuthResult::Ok(user) => Some(user),
             AuthResult::Reply(reply) => return reply,
         }
     };
-    if let (Some(permission), Some(user)) = (def.permission, user) {
-        if !user.has(permission) {
-            return forbidden(user, permission.name());
-        }
+    if let (Some(permission), Some(user)) = (def.permission, user)
+        && !user.has(permission)
+    {
+        return forbidden(user, permission.name());
     }
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
@@ -159,7 +165,8 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
     const BACKUPS: &str = "/v2/caches/{cacheName}/x-site/backups/";
     const BACKUP: &str = "/v2/caches/{cacheName}/x-site/backups/{site}";
     const LOCAL: &str = "/v2/caches/{cacheName}/x-site/local/";
-    const TAKE_OFFLINE_CONFIG: &str = "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config";
+    const TAKE_OFFLINE_CONFIG: &str =
+        "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config";
     const MODE: &str = "/v2/caches/{cacheName}/x-site/backups/{site}/state-transfer-mode";
     let cache = req.var("cacheName");
     let site = req.var("site");
@@ -179,7 +186,10 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
         }
         (ENTRY, None, M::Put | M::Post) => put_entry(ctx, req, cache),
         (ENTRY, None, M::Get | M::Head) => with_cache(ctx, cache, |w, idx| {
-            match w.cache(idx, cache).and_then(|c| c.entries.get(req.var("cacheKey"))) {
+            match w
+                .cache(idx, cache)
+                .and_then(|c| c.entries.get(req.var("cacheKey")))
+            {
                 Some(v) => {
                     let mut r = typed(200, TEXT_UTF8, v.clone());
                     if let Ok(tag) = etag(v).parse() {
@@ -192,7 +202,10 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
         }),
         (ENTRY, None, M::Delete) => with_cache(ctx, cache, |w, idx| {
             let key = req.var("cacheKey");
-            if !w.cache(idx, cache).is_some_and(|c| c.entries.contains_key(key)) {
+            if !w
+                .cache(idx, cache)
+                .is_some_and(|c| c.entries.contains_key(key))
+            {
                 return empty(404);
             }
             write_reply(w.write(idx, cache, &Write::Remove(key)))
@@ -218,19 +231,28 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
             json(&json!("ok"))
         }),
         (BACKUP, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
-            let b = w.cache(idx, cache).and_then(|c| c.backup(site)).expect("checked");
+            let b = w
+                .cache(idx, cache)
+                .and_then(|c| c.backup(site))
+                .expect("checked");
             json(&json!({ node_name(ctx.name): b.status_str() }))
         }),
         (BACKUP, Some(action), M::Post) => cache_action(ctx, cache, site, action),
         (TAKE_OFFLINE_CONFIG, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
-            let b = w.cache(idx, cache).and_then(|c| c.backup(site)).expect("checked");
+            let b = w
+                .cache(idx, cache)
+                .and_then(|c| c.backup(site))
+                .expect("checked");
             json(&json!({"after_failures": b.after_failures, "min_wait": b.min_wait}))
         }),
-        (TAKE_OFFLINE_CONFIG, None, M::Put) => {
-            with_site(ctx, cache, site, |w, idx| update_take_offline(w, idx, cache, site, &req.body))
-        }
+        (TAKE_OFFLINE_CONFIG, None, M::Put) => with_site(ctx, cache, site, |w, idx| {
+            update_take_offline(w, idx, cache, site, &req.body)
+        }),
         (MODE, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
-            let b = w.cache(idx, cache).and_then(|c| c.backup(site)).expect("checked");
+            let b = w
+                .cache(idx, cache)
+                .and_then(|c| c.backup(site))
+                .expect("checked");
             json(&json!(b.mode.as_str()))
         }),
         (MODE, Some("set"), _) => {
@@ -238,28 +260,37 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
             let Some(mode) = req.param("mode") else {
                 return text(400, "ISPN012040: Missing required argument 'mode'");
             };
-            with_site(ctx, cache, site, |w, idx| set_mode(w, idx, cache, site, mode))
+            with_site(ctx, cache, site, |w, idx| {
+                set_mode(w, idx, cache, site, mode)
+            })
         }
         (
             "/v2/cache-managers/{name}/x-site/backups/" | "/v2/container/x-site/backups/",
             None,
             M::Get,
         ) => with_container(ctx, req, |w, idx| {
-            json(&Value::Object(global_status(w, idx, generation(ctx)).into_iter().collect()))
+            json(&Value::Object(
+                global_status(w, idx, generation(ctx)).into_iter().collect(),
+            ))
         }),
         (
-            "/v2/cache-managers/{name}/x-site/backups/{site}" | "/v2/container/x-site/backups/{site}",
+            "/v2/cache-managers/{name}/x-site/backups/{site}"
+            | "/v2/container/x-site/backups/{site}",
             None,
             M::Get,
         ) => with_container(ctx, req, |w, idx| {
-            match global_status(w, idx, generation(ctx)).into_iter().find(|(s, _)| s == site) {
+            match global_status(w, idx, generation(ctx))
+                .into_iter()
+                .find(|(s, _)| s == site)
+            {
                 Some((_, status)) => json(&status),
                 // No cache backs up to that site.
                 None => empty(404),
             }
         }),
         (
-            "/v2/cache-managers/{name}/x-site/backups/{site}" | "/v2/container/x-site/backups/{site}",
+            "/v2/cache-managers/{name}/x-site/backups/{site}"
+            | "/v2/container/x-site/backups/{site}",
             Some(action),
             M::Post,
         ) => container_action(ctx, req, site, action),
@@ -274,17 +305,15 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) 
                 ))
             })
         }
-        (
-            "/v2/cache-managers/{name}/health/status" | "/v2/container/health/status",
-            None,
-            m,
-        ) => with_container(ctx, req, |_, _| {
-            if m == M::Head {
-                empty(200)
-            } else {
-                text_plain(200, "HEALTHY")
-            }
-        }),
+        ("/v2/cache-managers/{name}/health/status" | "/v2/container/health/status", None, m) => {
+            with_container(ctx, req, |_, _| {
+                if m == M::Head {
+                    empty(200)
+                } else {
+                    text_plain(200, "HEALTHY")
+                }
+            })
+        }
         ("/v2/server/", None, M::Get) => {
             json(&json!({"version": ctx.shared.opts.generation.print_version()}))
         }
@@ -305,7 +334,9 @@ fn with_cache(ctx: &SiteCtx, cache: &str, f: impl FnOnce(&mut World, usize) -> R
     if w.cache(ctx.idx, cache).is_none() {
         return text(
             404,
-            format!("ISPN012010: Cache with name '{cache}' not found amongst the configured caches"),
+            format!(
+                "ISPN012010: Cache with name '{cache}' not found amongst the configured caches"
+            ),
         );
     }
     f(&mut w, ctx.idx)
@@ -330,7 +361,10 @@ fn with_site(
 ) -> Reply {
     with_backups(ctx, cache, |w, idx| {
         if w.cache(idx, cache).and_then(|c| c.backup(site)).is_none() {
-            return text_plain(404, format!("Cache '{cache}' does not backup to site '{site}'"));
+            return text_plain(
+                404,
+                format!("Cache '{cache}' does not backup to site '{site}'"),
+            );
         }
         f(w, idx)
     })
@@ -370,7 +404,10 @@ fn cache_names(ctx: &SiteCtx) -> Reply {
 fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
     with_cache(ctx, cache, |w, idx| {
         if INTERNAL_CACHES.contains(&cache) {
-            return text(501, format!("xsite-sim does not describe the internal cache '{cache}'"));
+            return text(
+                501,
+                format!("xsite-sim does not describe the internal cache '{cache}'"),
+            );
         }
         let c = w.cache(idx, cache).expect("checked");
         let mut dist = Map::new();
@@ -429,15 +466,17 @@ fn put_entry(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
     let key = req.var("cacheKey");
     let value = String::from_utf8_lossy(&req.body).into_owned();
     with_cache(ctx, cache, |w, idx| {
-        let exists = w.cache(idx, cache).is_some_and(|c| c.entries.contains_key(key));
+        let exists = w
+            .cache(idx, cache)
+            .is_some_and(|c| c.entries.contains_key(key));
         if req.method == M::Post && exists {
             return text(409, "An entry already exists");
         }
         let mut r = write_reply(w.write(idx, cache, &Write::Put(key, &value)));
-        if r.status() == 204 {
-            if let Ok(tag) = etag(&value).parse() {
-                r.headers_mut().insert(header::ETAG, tag);
-            }
+        if r.status() == 204
+            && let Ok(tag) = etag(&value).parse()
+        {
+            r.headers_mut().insert(header::ETAG, tag);
         }
         r
     })
@@ -480,33 +519,49 @@ fn update_take_offline(w: &mut World, idx: usize, cache: &str, site: &str, body:
         Ok(v) => v,
         // The server's JSON reader messages, with its 1-based [row,column] position.
         Err(e) if e.is_eof() => {
-            return text(400, format!("Reached end of input at [1,{}]", body.len() + 2));
+            return text(
+                400,
+                format!("Reached end of input at [1,{}]", body.len() + 2),
+            );
         }
         Err(e) => {
-            return text(400, format!("Invalid JSON at [{},{}]", e.line(), e.column() + 1));
+            return text(
+                400,
+                format!("Invalid JSON at [{},{}]", e.line(), e.column() + 1),
+            );
         }
     };
-    let (Some(min_wait), Some(after_failures)) = (parsed.get("min_wait"), parsed.get("after_failures")) else {
-        return text(400, "ISPN012044: Missing at least one argument in '[min_wait, after_failures]'");
+    let (Some(min_wait), Some(after_failures)) =
+        (parsed.get("min_wait"), parsed.get("after_failures"))
+    else {
+        return text(
+            400,
+            "ISPN012044: Missing at least one argument in '[min_wait, after_failures]'",
+        );
     };
     // `Json.asInteger()`: numbers are truncated, strings are parsed (the server accepts `"7"`).
-    let as_int = |v: &Value| -> Result<i64, Reply> {
+    let as_int = |v: &Value| -> Result<i64, Box<Reply>> {
         match v {
-            Value::Number(n) => Ok(n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64)),
+            Value::Number(n) => Ok(n
+                .as_i64()
+                .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64)),
             Value::String(s) => s
                 .parse::<i32>()
                 .map(i64::from)
-                .map_err(|_| text(400, format!("For input string: \"{s}\""))),
-            _ => Err(text(400, "ISPN012044: Missing at least one argument in '[min_wait, after_failures]'")),
+                .map_err(|_| Box::new(text(400, format!("For input string: \"{s}\"")))),
+            _ => Err(Box::new(text(
+                400,
+                "ISPN012044: Missing at least one argument in '[min_wait, after_failures]'",
+            ))),
         }
     };
     let min_wait = match as_int(min_wait) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let after_failures = match as_int(after_failures) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let b = w.backup_mut(idx, cache, site).expect("checked");
     if b.after_failures == after_failures && b.min_wait == min_wait {
@@ -526,7 +581,9 @@ fn set_mode(w: &mut World, idx: usize, cache: &str, site: &str, mode: &str) -> R
         other => {
             return text(
                 400,
-                format!("No enum constant org.infinispan.configuration.cache.XSiteStateTransferMode.{other}"),
+                format!(
+                    "No enum constant org.infinispan.configuration.cache.XSiteStateTransferMode.{other}"
+                ),
             );
         }
     };
@@ -595,7 +652,9 @@ fn container_action(ctx: &Arc<SiteCtx>, req: &Req, site: &str, action: &str) -> 
         );
         let mut results: Vec<(String, String)> = Vec::new();
         for name in names {
-            let known = w.cache(idx, &name).is_some_and(|c| c.backup(site).is_some());
+            let known = w
+                .cache(idx, &name)
+                .is_some_and(|c| c.backup(site).is_some());
             let result = if known {
                 match action {
                     "take-offline" => w.take_offline(idx, &name, site),
@@ -610,7 +669,9 @@ fn container_action(ctx: &Arc<SiteCtx>, req: &Req, site: &str, action: &str) -> 
                     "start-push-state" => {
                         format!("Unable to pushState to '{site}'. Incorrect site name: {site}")
                     }
-                    _ => format!("Unable to perform operation. Error=ISPN000617: Site '{site}' not found."),
+                    _ => format!(
+                        "Unable to perform operation. Error=ISPN000617: Site '{site}' not found."
+                    ),
                 }
             };
             results.push((name, result));

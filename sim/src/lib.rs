@@ -197,7 +197,9 @@ impl Grid {
                 run,
             });
             let router = handlers::router(ctx.clone());
-            tasks.push(tokio::spawn(server::supervise(router, listener, port, run_rx)));
+            tasks.push(tokio::spawn(server::supervise(
+                router, listener, port, run_rx,
+            )));
             sites.push(ctx);
         }
         tracing::info!(
@@ -352,7 +354,12 @@ impl SiteHandle {
     /// While `on`, `take-offline` of `cache` towards `site` (per cache or container-wide) answers success but the
     /// backup stays online, like the "repeat until offline" case of the runbooks.
     pub fn stick_online(&self, cache: &str, site: &str, on: bool) {
-        if let Some(b) = self.ctx.shared.world().backup_mut(self.ctx.idx, cache, site) {
+        if let Some(b) = self
+            .ctx
+            .shared
+            .world()
+            .backup_mut(self.ctx.idx, cache, site)
+        {
             b.stick_online = on;
         }
     }
@@ -363,7 +370,12 @@ impl SiteHandle {
             .shared
             .world()
             .cache(self.ctx.idx, cache)
-            .map(|c| c.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|c| {
+                c.entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -396,7 +408,12 @@ impl SiteHandle {
 
     /// Sets the admin status of `cache`'s backup to `site` directly, bypassing REST and faults.
     pub fn set_backup_online(&self, cache: &str, site: &str, online: bool) {
-        if let Some(b) = self.ctx.shared.world().backup_mut(self.ctx.idx, cache, site) {
+        if let Some(b) = self
+            .ctx
+            .shared
+            .world()
+            .backup_mut(self.ctx.idx, cache, site)
+        {
             b.offline = !online;
         }
     }
@@ -404,7 +421,12 @@ impl SiteHandle {
     /// Switches `cache`'s backup to `site` between SYNC (`true`, the default) and ASYNC. Only the
     /// state-transfer mode cares: AUTO (and any mode change) is refused on a SYNC backup.
     pub fn set_backup_sync(&self, cache: &str, site: &str, sync: bool) {
-        if let Some(b) = self.ctx.shared.world().backup_mut(self.ctx.idx, cache, site) {
+        if let Some(b) = self
+            .ctx
+            .shared
+            .world()
+            .backup_mut(self.ctx.idx, cache, site)
+        {
             b.sync = sync;
         }
     }

@@ -209,7 +209,12 @@ impl World {
         self.sites[idx].caches.get_mut(cache)
     }
 
-    pub(crate) fn backup_mut(&mut self, idx: usize, cache: &str, site: &str) -> Option<&mut Backup> {
+    pub(crate) fn backup_mut(
+        &mut self,
+        idx: usize,
+        cache: &str,
+        site: &str,
+    ) -> Option<&mut Backup> {
         self.cache_mut(idx, cache)?.backup_mut(site)
     }
 
@@ -292,11 +297,11 @@ impl World {
 
     /// Admin take-offline; a no-op when the stick-online fault is set for this backup.
     pub(crate) fn take_offline(&mut self, idx: usize, cache: &str, site: &str) {
-        if let Some(b) = self.backup_mut(idx, cache, site) {
-            if !b.stick_online {
-                b.offline = true;
-                b.reset();
-            }
+        if let Some(b) = self.backup_mut(idx, cache, site)
+            && !b.stick_online
+        {
+            b.offline = true;
+            b.reset();
         }
     }
 
@@ -341,7 +346,12 @@ impl World {
         b.push = PushStatus::Ok;
         let snapshot: Vec<(String, String)> = self
             .cache(idx, cache)
-            .map(|c| c.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|c| {
+                c.entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(remote) = self.index(site).and_then(|r| self.cache_mut(r, cache)) {
             remote.entries.extend(snapshot);
@@ -350,10 +360,10 @@ impl World {
 
     /// Cancels a running push (`CANCELED`); without one the status is left as it is.
     pub(crate) fn cancel_push(&mut self, idx: usize, cache: &str, site: &str) {
-        if let Some(b) = self.backup_mut(idx, cache, site) {
-            if b.push == PushStatus::Sending {
-                b.push = PushStatus::Canceled;
-            }
+        if let Some(b) = self.backup_mut(idx, cache, site)
+            && b.push == PushStatus::Sending
+        {
+            b.push = PushStatus::Canceled;
         }
     }
 
@@ -417,20 +427,35 @@ mod tests {
     #[test]
     fn push_copies_without_deleting() {
         let mut w = World::new();
-        w.cache_mut(0, "work").unwrap().entries.insert("a".into(), "1".into());
-        w.cache_mut(1, "work").unwrap().entries.insert("b".into(), "2".into());
+        w.cache_mut(0, "work")
+            .unwrap()
+            .entries
+            .insert("a".into(), "1".into());
+        w.cache_mut(1, "work")
+            .unwrap()
+            .entries
+            .insert("b".into(), "2".into());
         w.take_offline(0, "work", SITE_B);
         let t = w.start_push(0, "work", SITE_B).unwrap();
         assert!(!w.backup_mut(0, "work", SITE_B).unwrap().offline);
         assert!(w.start_push(0, "work", SITE_B).is_none());
         w.finish_push(0, "work", SITE_B, t);
-        assert_eq!(w.backup_mut(0, "work", SITE_B).unwrap().push, PushStatus::Ok);
+        assert_eq!(
+            w.backup_mut(0, "work", SITE_B).unwrap().push,
+            PushStatus::Ok
+        );
         assert_eq!(w.cache(1, "work").unwrap().entries.len(), 2);
         w.clear_push_status(0, "work");
-        assert_eq!(w.backup_mut(0, "work", SITE_B).unwrap().push, PushStatus::Idle);
+        assert_eq!(
+            w.backup_mut(0, "work", SITE_B).unwrap().push,
+            PushStatus::Idle
+        );
         let t = w.start_push(0, "work", SITE_B).unwrap();
         w.cancel_push(0, "work", SITE_B);
         w.finish_push(0, "work", SITE_B, t);
-        assert_eq!(w.backup_mut(0, "work", SITE_B).unwrap().push, PushStatus::Canceled);
+        assert_eq!(
+            w.backup_mut(0, "work", SITE_B).unwrap().push,
+            PushStatus::Canceled
+        );
     }
 }

@@ -1,1 +1,319 @@
-fn main() {}
+//! `xsite`: a `cli.sh`-compatible shell for Data Grid cross-site replication.
+//!
+//! The options mirror `cli.sh`'s; `--on-error`, `--output`, `--color`, `--demo` and the history
+//! options are xsite's own.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use secrecy::SecretString;
+use xsite_batch::script::{Command, Connect, Mode};
+use xsite_repl::batch::{self, OnError, Properties};
+use xsite_repl::console::{Console, Format};
+use xsite_repl::demo::DemoGrid;
+use xsite_repl::error::CliError;
+use xsite_repl::exec::{Executor, Outcome};
+use xsite_repl::prompt::TtyPrompter;
+use xsite_repl::session::{Session, TlsSettings};
+use xsite_repl::{history, shell};
+
+/// A cli.sh-compatible shell for Infinispan / Red Hat Data Grid cross-site replication.
+#[derive(Debug, Parser)]
+#[command(name = "xsite", version, about, long_about = None)]
+struct Args {
+    /// Connects to a server first: host:port, [ipv6]:port or http(s)://[user[:password]@]host[:port].
+    #[arg(short = 'c', long = "connect", value_name = "URL")]
+    connect: Option<String>,
+
+    /// Runs the commands of a batch file ("-" reads standard input); may be repeated.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Vec<String>,
+
+    /// Trusts every server certificate (test servers only).
+    #[arg(long)]
+    trustall: bool,
+
+    /// A PEM file of CA certificates to trust (Java keystores are not readable: export to PEM).
+    #[arg(short = 't', long, value_name = "FILE")]
+    truststore: Option<PathBuf>,
+
+    /// The truststore's password (accepted for compatibility; PEM needs none). Avoid passwords on
+    /// the command line.
+    #[arg(short = 's', long = "truststore-password", value_name = "PASSWORD")]
+    truststore_password: Option<String>,
+
+    /// A PEM file holding the client's private key and certificate.
+    #[arg(short = 'k', long, value_name = "FILE")]
+    keystore: Option<PathBuf>,
+
+    /// The keystore's password (accepted for compatibility; PEM needs none). Avoid passwords on
+    /// the command line.
+    #[arg(short = 'w', long = "keystore-password", value_name = "PASSWORD")]
+    keystore_password: Option<String>,
+
+    /// Accepted for compatibility and ignored: the certificate must match the host name.
+    #[arg(long = "hostname-verifier", value_name = "REGEX")]
+    hostname_verifier: Option<String>,
+
+    /// A properties file: `${key}` values for batch files, and cli.sh's context properties
+    /// (autoconnect-url, trustall, truststore, keystore).
+    #[arg(short = 'P', long = "properties", value_name = "FILE")]
+    properties: Option<PathBuf>,
+
+    /// Sets a property for `${key}` substitution (key=value); may be repeated.
+    #[arg(short = 'D', value_name = "KEY=VALUE")]
+    defines: Vec<String>,
+
+    /// What a batch does when a command fails (as cli.sh 16.0.9+).
+    #[arg(long = "on-error", value_enum, default_value_t = OnError::FailFast, value_name = "MODE")]
+    on_error: OnError,
+
+    /// Starts an embedded two-site Data Grid and connects to site-a.
+    #[arg(long)]
+    demo: bool,
+
+    /// How results are printed: as cli.sh does, or one JSON document per command.
+    #[arg(long, value_enum, default_value_t = OutputArg::Cli, value_name = "FORMAT")]
+    output: OutputArg,
+
+    /// Colours errors and the prompt: auto (when stdout is a terminal), always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
+
+    /// The history file (default: ~/.local/share/xsite/history).
+    #[arg(long = "history-file", value_name = "FILE")]
+    history_file: Option<PathBuf>,
+
+    /// Keeps no history.
+    #[arg(long = "no-history")]
+    no_history: bool,
+
+    /// Logs requests on stderr (-v: debug, -vv: trace).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputArg {
+    Cli,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(args.verbose);
+    let code = match run(args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xsite: {error}");
+            for hint in &error.hints {
+                eprintln!("hint: {hint}");
+            }
+            error.exit_code()
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "xsite=debug,xsite_repl=debug,info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("XSITE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn run(args: Args) -> Result<i32, CliError> {
+    if args.truststore_password.is_some() || args.keystore_password.is_some() {
+        eprintln!(
+            "xsite: warning: passwords given as options can be read by other users (ps, shell \
+             history); PEM files need none"
+        );
+    }
+    let mut properties = match &args.properties {
+        Some(path) => Properties::read(path)?.into_map(),
+        None => Default::default(),
+    };
+    for define in &args.defines {
+        let (key, value) = define.split_once('=').unwrap_or((define, ""));
+        properties.insert(key.to_owned(), value.to_owned());
+    }
+    let properties = Properties::new(properties);
+
+    let tls = TlsSettings {
+        trustall: args.trustall || properties.get("trustall") == Some("true"),
+        truststore: args
+            .truststore
+            .clone()
+            .or_else(|| properties.get("truststore").map(PathBuf::from)),
+        truststore_password: args
+            .truststore_password
+            .clone()
+            .or_else(|| properties.get("truststore-password").map(str::to_owned))
+            .map(SecretString::from),
+        keystore: args
+            .keystore
+            .clone()
+            .or_else(|| properties.get("keystore").map(PathBuf::from)),
+        keystore_password: args
+            .keystore_password
+            .clone()
+            .or_else(|| properties.get("keystore-password").map(str::to_owned))
+            .map(SecretString::from),
+        hostname_verifier: args.hostname_verifier.clone(),
+    };
+
+    let stdin_is_tty = std::io::stdin().is_terminal();
+    let mut files = args.file.clone();
+    if files.is_empty() && !stdin_is_tty {
+        // Commands piped in without -f: read them as a batch, as `-f -` would.
+        files.push("-".to_owned());
+    }
+    let mode = if files.is_empty() {
+        Mode::Interactive
+    } else {
+        Mode::Batch
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let format = match args.output {
+        OutputArg::Cli => Format::Cli,
+        OutputArg::Json => Format::Json,
+    };
+    let mut session = Session::new(tls, Box::new(TtyPrompter), mode);
+
+    let demo = if args.demo {
+        let grid = DemoGrid::start()
+            .map_err(|e| CliError::config(format!("Cannot start the embedded grid: {e}")))?;
+        session.default_credentials = Some((
+            xsite_sim::ADMIN_USER.to_owned(),
+            SecretString::from(xsite_sim::ADMIN_PASSWORD),
+        ));
+        eprintln!(
+            "xsite: embedded two-site grid running (Infinispan 14.0 simulator; user {} / {}):\n  \
+             site-a  {}\n  site-b  {}\nxsite: connected to site-a; to switch: connect {}",
+            xsite_sim::ADMIN_USER,
+            xsite_sim::ADMIN_PASSWORD,
+            grid.site_a_url(),
+            grid.site_b_url(),
+            grid.site_b_url()
+        );
+        Some(grid)
+    } else {
+        None
+    };
+
+    let mut executor = Executor::new(session, Console::stdio(color, format));
+
+    let connect_to = args
+        .connect
+        .clone()
+        .or_else(|| demo.as_ref().map(|g| g.site_a_url().to_owned()))
+        .or_else(|| properties.get("autoconnect-url").map(str::to_owned));
+    if let Some(url) = connect_to {
+        let (url, url_password) = split_password(&url);
+        let command = Command::Connect(Box::new(Connect {
+            url: Some(url),
+            url_password,
+            ..Connect::default()
+        }));
+        if let Outcome::Failed(error) = executor.run_command(&command)
+            && mode == Mode::Batch
+        {
+            return Ok(error.exit_code());
+        }
+    }
+
+    let code = if files.is_empty() {
+        let history_file = if args.no_history {
+            None
+        } else {
+            args.history_file.clone().or_else(history::default_path)
+        };
+        shell::run(&mut executor, history_file, color)
+    } else {
+        let mut code = 0;
+        for file in &files {
+            code = run_file(&mut executor, file, &properties, args.on_error)?;
+            if code != 0 {
+                break;
+            }
+        }
+        code
+    };
+    drop(executor);
+    drop(demo);
+    Ok(code)
+}
+
+fn run_file(
+    executor: &mut Executor,
+    file: &str,
+    properties: &Properties,
+    on_error: OnError,
+) -> Result<i32, CliError> {
+    if file == "-" {
+        let stdin = std::io::stdin();
+        return Ok(batch::run(
+            executor,
+            "-",
+            stdin.lock(),
+            properties,
+            on_error,
+        ));
+    }
+    let path = PathBuf::from(file);
+    let opened = std::fs::File::open(&path)
+        .map_err(|e| CliError::config(format!("Cannot read the batch file {file}: {e}")))?;
+    // cli.sh names the file by its absolute path in its reports.
+    let name = std::path::absolute(&path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| file.to_owned());
+    Ok(batch::run(
+        executor,
+        &name,
+        std::io::BufReader::new(opened),
+        properties,
+        on_error,
+    ))
+}
+
+/// Takes the password out of a URL's user-info, so that it is held as a secret.
+fn split_password(url: &str) -> (String, Option<SecretString>) {
+    let Some(scheme_end) = url.find("://") else {
+        return (url.to_owned(), None);
+    };
+    let start = scheme_end + 3;
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return (url.to_owned(), None);
+    };
+    let Some(colon) = rest[..at].find(':') else {
+        return (url.to_owned(), None);
+    };
+    let password = SecretString::from(&rest[colon + 1..at]);
+    (
+        format!("{}{}{}", &url[..start], &rest[..colon], &rest[at..]),
+        Some(password),
+    )
+}

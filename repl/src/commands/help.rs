@@ -1,0 +1,219 @@
+//! `help [<command>…]` and `<command> --help`: what each command does and which HTTP request it
+//! sends. The texts are xsite's own (cli.sh's Aesh-generated help is not reproduced).
+
+use crate::console::{Console, Reply};
+use crate::error::{CliError, CliResult, Kind};
+
+/// One entry of the help: the command path, its synopsis, and what it does.
+struct Entry {
+    path: &'static [&'static str],
+    synopsis: &'static str,
+    about: &'static str,
+}
+
+const ENTRIES: &[Entry] = &[
+    Entry {
+        path: &["connect"],
+        synopsis: "connect [<url>] [-u USER] [-p PASSWORD] [--trustall] [-t CA.pem] [-k CLIENT.pem] [--context-path /rest]",
+        about: "Connects to a server: host:port, [ipv6]:port or http(s)://[user[:password]@]host[:port] (none: localhost:11222).\n  Without credentials, asks for them when the server answers 401. GET /rest/v2/server, GET container info.",
+    },
+    Entry {
+        path: &["disconnect"],
+        synopsis: "disconnect",
+        about: "Forgets the connection.",
+    },
+    Entry {
+        path: &["cd"],
+        synopsis: "cd <path>",
+        about: "Moves in the resource tree: /containers/<c>/caches/<cache>; .. and . work. Site commands use the cache you are in.",
+    },
+    Entry {
+        path: &["ls"],
+        synopsis: "ls [<path>]",
+        about: "Lists the names under a resource (the keys inside a cache).",
+    },
+    Entry {
+        path: &["site"],
+        synopsis: "site <status|bring-online|take-offline|push-site-state|cancel-push-state|cancel-receive-state|push-site-status|clear-push-site-status|state-transfer-mode|view|name|is-relay-node|relay-nodes> [options]",
+        about: "Manages backup sites. Options: -c/--cache=C, -a/--all-caches, -s/--site=S. Without --cache, the cache you cd'd into.",
+    },
+    Entry {
+        path: &["site", "status"],
+        synopsis: "site status [--cache=C | --all-caches] [--site=S]",
+        about: "Backup status: GET /rest/v2/caches/C/x-site/backups/[S], or the container's with --all-caches.",
+    },
+    Entry {
+        path: &["site", "bring-online"],
+        synopsis: "site bring-online [--cache=C | --all-caches] --site=S",
+        about: "Resumes replication to S: POST …/x-site/backups/S?action=bring-online. With --all-caches, every cache must answer \"ok\" or the command fails.",
+    },
+    Entry {
+        path: &["site", "take-offline"],
+        synopsis: "site take-offline [--cache=C | --all-caches] --site=S",
+        about: "Stops replication to S: POST …/x-site/backups/S?action=take-offline. With --all-caches, every cache must answer \"ok\" or the command fails.",
+    },
+    Entry {
+        path: &["site", "push-site-state"],
+        synopsis: "site push-site-state [--cache=C | --all-caches] --site=S",
+        about: "Brings S online and starts pushing state to it: POST …?action=start-push-state. Watch it with push-site-status.",
+    },
+    Entry {
+        path: &["site", "cancel-push-state"],
+        synopsis: "site cancel-push-state [--cache=C | --all-caches] --site=S",
+        about: "Cancels a push to S: POST …?action=cancel-push-state.",
+    },
+    Entry {
+        path: &["site", "cancel-receive-state"],
+        synopsis: "site cancel-receive-state --cache=C --site=S",
+        about: "On the receiving site, ends a transfer whose sender died: POST …?action=cancel-receive-state.",
+    },
+    Entry {
+        path: &["site", "push-site-status"],
+        synopsis: "site push-site-status --cache=C",
+        about: "Push status per site (IDLE, SENDING, OK, ERROR, CANCELED): GET …/x-site/backups?action=push-state-status.",
+    },
+    Entry {
+        path: &["site", "clear-push-site-status"],
+        synopsis: "site clear-push-site-status --cache=C",
+        about: "Resets the push status to IDLE: POST …/x-site/local?action=clear-push-state-status. Prints \"ok\".",
+    },
+    Entry {
+        path: &["site", "state-transfer-mode"],
+        synopsis: "site state-transfer-mode <get|set> [--cache=C] --site=S [--mode=MANUAL|AUTO]",
+        about: "Reads or sets the state-transfer mode (AUTO needs an ASYNC backup). Setting the current mode fails with \"Error: \" (304), as in cli.sh.",
+    },
+    Entry {
+        path: &["site", "state-transfer-mode", "get"],
+        synopsis: "site state-transfer-mode get [--cache=C] --site=S",
+        about: "GET …/x-site/backups/S/state-transfer-mode.",
+    },
+    Entry {
+        path: &["site", "state-transfer-mode", "set"],
+        synopsis: "site state-transfer-mode set [--cache=C] --site=S --mode=MANUAL|AUTO",
+        about: "POST …/x-site/backups/S/state-transfer-mode?action=set&mode=M.",
+    },
+    Entry {
+        path: &["site", "view"],
+        synopsis: "site view",
+        about: "The sites connected now (RELAY2 view), from the container information.",
+    },
+    Entry {
+        path: &["site", "name"],
+        synopsis: "site name",
+        about: "The local site's name.",
+    },
+    Entry {
+        path: &["site", "is-relay-node"],
+        synopsis: "site is-relay-node",
+        about: "Whether the node that answers is a relay node.",
+    },
+    Entry {
+        path: &["site", "relay-nodes"],
+        synopsis: "site relay-nodes",
+        about: "The relay nodes' addresses.",
+    },
+    Entry {
+        path: &["clearcache"],
+        synopsis: "clearcache [<cache>]",
+        about: "Removes every entry: POST /rest/v2/caches/C?action=clear. The clear replicates to online backups: take them offline first.",
+    },
+    Entry {
+        path: &["echo"],
+        synopsis: "echo <text>",
+        about: "Prints the text.",
+    },
+    Entry {
+        path: &["help"],
+        synopsis: "help [<command>]",
+        about: "Shows this help.",
+    },
+    Entry {
+        path: &["quit"],
+        synopsis: "quit | exit",
+        about: "Leaves the shell.",
+    },
+];
+
+/// Every synopsis, for the shell's hints.
+pub fn synopses() -> impl Iterator<Item = &'static str> {
+    ENTRIES.iter().map(|e| e.synopsis)
+}
+
+/// The usage of a command path, or `None` for an unknown one.
+pub fn usage(path: &[&str]) -> Option<String> {
+    let entry = ENTRIES.iter().find(|e| e.path == path)?;
+    let mut text = format!("Usage: {}\n  {}", entry.synopsis, entry.about);
+    let children: Vec<&Entry> = ENTRIES
+        .iter()
+        .filter(|e| e.path.len() == path.len() + 1 && e.path.starts_with(path))
+        .collect();
+    if !children.is_empty() {
+        text.push_str("\n\nSub-commands:");
+        for child in children {
+            text.push_str(&format!("\n  {}", child.synopsis));
+        }
+    }
+    Some(text)
+}
+
+/// A group run without a sub-command: cli.sh prints its help and fails.
+pub fn usage_error(path: &[&str]) -> CliError {
+    let mut err = CliError::new(Kind::Usage, "");
+    err.printed = Some(Box::new(Reply::Text(usage(path).unwrap_or_default())));
+    err
+}
+
+/// Runs `help [<topic>…]`.
+pub fn run(_console: &mut Console, topic: &[String]) -> CliResult<Reply> {
+    if topic.is_empty() {
+        let mut text = String::from("Commands (help <command> for details):");
+        for entry in ENTRIES.iter().filter(|e| e.path.len() == 1) {
+            text.push_str(&format!("\n  {:<12} {}", entry.path[0], entry.synopsis));
+        }
+        text.push_str(
+            "\n\nBatch files: xsite -f FILE (or -f - for stdin); # in column 0 starts a comment, \
+             ${VAR} reads -P properties and the environment; --on-error FAIL_FAST|FAIL_AT_END|IGNORE.",
+        );
+        return Ok(Reply::Text(text));
+    }
+    let path: Vec<&str> = topic.iter().map(String::as_str).collect();
+    usage(&path).map(Reply::Text).ok_or_else(|| {
+        CliError::usage(format!("No help for '{}'", topic.join(" ")))
+            .with_hint("help lists the commands")
+    })
+}
+
+/// Runs `<command> --help`: prints the usage and succeeds, as cli.sh does.
+pub fn run_usage(_console: &mut Console, path: &[String]) -> CliResult<Reply> {
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    Ok(Reply::Text(
+        usage(&path).unwrap_or_else(|| format!("Usage: {}", path.join(" "))),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_site_subcommand_has_help() {
+        for sub in [
+            "status",
+            "bring-online",
+            "take-offline",
+            "push-site-state",
+            "cancel-push-state",
+            "cancel-receive-state",
+            "push-site-status",
+            "clear-push-site-status",
+            "state-transfer-mode",
+            "view",
+            "name",
+            "is-relay-node",
+            "relay-nodes",
+        ] {
+            assert!(usage(&["site", sub]).is_some(), "{sub}");
+        }
+        assert!(usage(&["site"]).unwrap().contains("Sub-commands:"));
+    }
+}

@@ -1,0 +1,253 @@
+//! `site <sub-command>`: one SDK call per sub-command.
+//!
+//! | Sub-command | SDK call | HTTP |
+//! |---|---|---|
+//! | `status --all-caches` | `container().xsite().status()` | `GET {container}/x-site/backups/` |
+//! | `status --all-caches --site=S` | `container().xsite().site_status(S)` | `GET {container}/x-site/backups/S` |
+//! | `status [--cache=C]` | `cache(C).xsite().backups()` | `GET /v2/caches/C/x-site/backups/` |
+//! | `status [--cache=C] --site=S` | `cache(C).xsite().site_status(S)` | `GET /v2/caches/C/x-site/backups/S` |
+//! | `take-offline --all-caches --site=S` | `container().xsite().take_offline(S)` | `POST {container}/x-site/backups/S?action=take-offline` |
+//! | `take-offline [--cache=C] --site=S` | `cache(C).xsite().take_offline(S)` | `POST /v2/caches/C/x-site/backups/S?action=take-offline` |
+//! | `bring-online …` | `…bring_online(S)` | `…?action=bring-online` |
+//! | `push-site-state …` | `…push_state(S)` | `…?action=start-push-state` |
+//! | `cancel-push-state …` | `…cancel_push_state(S)` | `…?action=cancel-push-state` |
+//! | `cancel-receive-state --cache=C --site=S` | `cache(C).xsite().cancel_receive_state(S)` | `…?action=cancel-receive-state` |
+//! | `push-site-status --cache=C` | `cache(C).xsite().push_state_status()` | `GET /v2/caches/C/x-site/backups?action=push-state-status` |
+//! | `clear-push-site-status --cache=C` | `cache(C).xsite().clear_push_state_status()` | `POST /v2/caches/C/x-site/local?action=clear-push-state-status` |
+//! | `state-transfer-mode get [--cache=C] --site=S` | `cache(C).xsite().state_transfer_mode(S)` | `GET …/backups/S/state-transfer-mode` |
+//! | `state-transfer-mode set [--cache=C] --site=S --mode=M` | `cache(C).xsite().set_state_transfer_mode(S, M)` | `POST …/state-transfer-mode?action=set&mode=M` |
+//! | `view`, `name`, `is-relay-node`, `relay-nodes` | `container().info()` | `GET {container}` |
+//!
+//! `{container}` is `/v2/cache-managers/default` on 14.0 and `/v2/container` on 15 and later.
+//! Without `--cache`, per-cache sub-commands use the cache of the `cd` context, as cli.sh does.
+
+use serde::Serialize;
+use serde_json::Value;
+use xsite::{ConfigUpdate, StateTransferMode};
+use xsite_batch::script::{Resolution, SiteCommand, Target, TransferMode};
+
+use crate::commands::help;
+use crate::console::{Console, Reply};
+use crate::error::{CliError, CliResult, Kind};
+use crate::render;
+use crate::session::Session;
+
+/// Runs a `site` sub-command.
+pub fn run(
+    session: &mut Session,
+    _console: &mut Console,
+    command: &SiteCommand,
+    resolution: &Resolution,
+) -> CliResult<Reply> {
+    let scope = &resolution.target;
+    use SiteCommand as S;
+    match command {
+        S::NoSubcommand => Err(help::usage_error(&["site"])),
+        S::StateTransferModeNoSubcommand => {
+            Err(help::usage_error(&["site", "state-transfer-mode"]))
+        }
+        S::Status { site, .. } => {
+            let client = session.client()?;
+            match (scope, site) {
+                (Target::AllCaches { .. }, None) => {
+                    json(session.block_on(client.container().xsite().status()))
+                }
+                (Target::AllCaches { .. }, Some(site)) => {
+                    json(session.block_on(client.container().xsite().site_status(site)))
+                }
+                (Target::Cache(cache), None) => {
+                    json(session.block_on(client.cache(cache).xsite().backups()))
+                }
+                (Target::Cache(cache), Some(site)) => {
+                    json(session.block_on(client.cache(cache).xsite().site_status(site)))
+                }
+                (other, _) => unexpected(other),
+            }
+        }
+        S::TakeOffline(action) => {
+            let client = session.client()?;
+            match scope {
+                Target::AllCaches { .. } => {
+                    json(session.block_on(client.container().xsite().take_offline(&action.site)))
+                }
+                Target::Cache(cache) => nothing(
+                    session.block_on(client.cache(cache).xsite().take_offline(&action.site)),
+                ),
+                other => unexpected(other),
+            }
+        }
+        S::BringOnline(action) => {
+            let client = session.client()?;
+            match scope {
+                Target::AllCaches { .. } => {
+                    json(session.block_on(client.container().xsite().bring_online(&action.site)))
+                }
+                Target::Cache(cache) => nothing(
+                    session.block_on(client.cache(cache).xsite().bring_online(&action.site)),
+                ),
+                other => unexpected(other),
+            }
+        }
+        S::PushSiteState(action) => {
+            let client = session.client()?;
+            match scope {
+                Target::AllCaches { .. } => {
+                    json(session.block_on(client.container().xsite().push_state(&action.site)))
+                }
+                Target::Cache(cache) => {
+                    nothing(session.block_on(client.cache(cache).xsite().push_state(&action.site)))
+                }
+                other => unexpected(other),
+            }
+        }
+        S::CancelPushState(action) => {
+            let client = session.client()?;
+            match scope {
+                Target::AllCaches { .. } => json(
+                    session.block_on(client.container().xsite().cancel_push_state(&action.site)),
+                ),
+                Target::Cache(cache) => nothing(
+                    session.block_on(client.cache(cache).xsite().cancel_push_state(&action.site)),
+                ),
+                other => unexpected(other),
+            }
+        }
+        S::CancelReceiveState { cache, site } => {
+            let client = session.client()?;
+            nothing(session.block_on(client.cache(cache).xsite().cancel_receive_state(site)))
+        }
+        S::PushSiteStatus { cache } => {
+            let client = session.client()?;
+            match session.block_on(client.cache(cache).xsite().push_state_status()) {
+                // The server could not collect the status and said so in a 200 body
+                // `{"ERROR":"…"}`: cli.sh prints that map as a success; xsite prints it too, and
+                // fails.
+                Err(xsite::Error::SiteOperationFailed(e)) if e.status.as_u16() == 200 => {
+                    let mut err = CliError::new(
+                        Kind::PartialFailure,
+                        format!(
+                            "the server could not collect the push status: {}",
+                            e.message
+                        ),
+                    );
+                    err.printed = Some(Box::new(Reply::Json(
+                        serde_json::json!({"ERROR": e.message}),
+                    )));
+                    Err(err)
+                }
+                other => json(other),
+            }
+        }
+        S::ClearPushSiteStatus { cache } => {
+            let client = session.client()?;
+            match session.block_on(client.cache(cache).xsite().clear_push_state_status()) {
+                Ok(()) => Ok(Reply::Json(Value::String(
+                    xsite::model::OK_RESULT.to_owned(),
+                ))),
+                // A 200 whose body is not "ok": cli.sh prints the text as a success.
+                Err(xsite::Error::SiteOperationFailed(e)) if e.status.as_u16() == 200 => {
+                    let mut err = CliError::new(
+                        Kind::PartialFailure,
+                        format!("clearing the push status failed: {}", e.message),
+                    );
+                    err.printed = Some(Box::new(Reply::Json(Value::String(e.message.clone()))));
+                    Err(err)
+                }
+                Err(e) => Err(CliError::from_sdk(&e)),
+            }
+        }
+        S::GetStateTransferMode { site, .. } => {
+            let cache = resolved_cache(scope)?;
+            let client = session.client()?;
+            json(session.block_on(client.cache(cache).xsite().state_transfer_mode(site)))
+        }
+        S::SetStateTransferMode { site, .. } => {
+            let cache = resolved_cache(scope)?;
+            let client = session.client()?;
+            // The shared model upper-cased and checked the value, as cli.sh does.
+            let mode = match resolution.mode {
+                Some(TransferMode::Auto) => StateTransferMode::Auto,
+                Some(TransferMode::Manual) | None => StateTransferMode::Manual,
+            };
+            let update = session
+                .block_on(
+                    client
+                        .cache(cache)
+                        .xsite()
+                        .set_state_transfer_mode(site, mode),
+                )
+                .map_err(|e| CliError::from_sdk(&e))?;
+            match update {
+                ConfigUpdate::Changed => Ok(Reply::Nothing),
+                // cli.sh treats the 304 as an error with an empty body.
+                ConfigUpdate::Unchanged => {
+                    let mut err = CliError::new(Kind::Server, render::http_error_message(304, ""));
+                    err.status = Some(304);
+                    Err(err.with_hint(format!(
+                        "the mode already was {mode} (the server answered 304 Not Modified)"
+                    )))
+                }
+            }
+        }
+        S::View => {
+            let info = container_info(session)?;
+            let mut view = info.sites_view();
+            view.sort();
+            Ok(Reply::Text(render::java_list(&view)))
+        }
+        S::Name => {
+            let info = container_info(session)?;
+            Ok(Reply::Text(info.local_site().unwrap_or("null").to_owned()))
+        }
+        S::IsRelayNode => {
+            let info = container_info(session)?;
+            Ok(Reply::Text(info.is_relay_node().to_string()))
+        }
+        S::RelayNodes => {
+            let info = container_info(session)?;
+            Ok(Reply::Text(render::java_list(&info.relay_nodes())))
+        }
+    }
+}
+
+/// Reads the container information (cli.sh refreshes it before the site information commands)
+/// and keeps it in the session.
+fn container_info(session: &mut Session) -> CliResult<xsite::ContainerInfo> {
+    let client = session.client()?;
+    let info = session
+        .block_on(client.container().info())
+        .map_err(|e| CliError::from_sdk(&e))?;
+    session.connection_mut()?.info = info.clone();
+    Ok(info)
+}
+
+/// The cache the shared model resolved the command to.
+fn resolved_cache(target: &Target) -> CliResult<&str> {
+    match target {
+        Target::Cache(cache) => Ok(cache),
+        other => unexpected(other),
+    }
+}
+
+/// A resolution this command cannot have: a bug in the glue, not a user error.
+fn unexpected<T>(target: &Target) -> CliResult<T> {
+    Err(CliError::new(
+        Kind::Internal,
+        format!("internal error: unexpected target {target:?}"),
+    ))
+}
+
+/// A JSON result, printed as the server sent it (the model types keep the server's shape and
+/// key order).
+fn json<T: Serialize>(result: xsite::Result<T>) -> CliResult<Reply> {
+    let value = result.map_err(|e| CliError::from_sdk(&e))?;
+    let value = serde_json::to_value(&value)
+        .map_err(|e| CliError::new(Kind::Internal, format!("cannot render the result: {e}")))?;
+    Ok(Reply::Json(value))
+}
+
+/// A result the server sends no body for: cli.sh prints nothing.
+fn nothing(result: xsite::Result<()>) -> CliResult<Reply> {
+    result.map_err(|e| CliError::from_sdk(&e))?;
+    Ok(Reply::Nothing)
+}

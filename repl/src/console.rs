@@ -1,0 +1,257 @@
+//! Where output goes: stdout for what cli.sh prints, stderr for what xsite adds.
+//!
+//! cli.sh writes results *and* error messages to stdout (`shell.writeln`), so xsite does too, to
+//! stay byte-identical. What xsite adds beyond cli.sh (hints, the failure line of an all-caches
+//! action, notes) goes to stderr, so it never changes stdout.
+
+use std::cell::RefCell;
+use std::io::{self, Write};
+use std::rc::Rc;
+
+use serde_json::{Value, json};
+
+use crate::error::{CliError, Kind};
+use crate::render;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// As cli.sh prints them.
+    #[default]
+    Cli,
+    /// One compact JSON document per command, on stdout.
+    Json,
+}
+
+/// What a command produced, before it is printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Nothing: the server answered 200 with an empty body, or 204. cli.sh prints nothing.
+    Nothing,
+    /// A JSON body: pretty printed as cli.sh does, or compact with `--output json`.
+    Json(Value),
+    /// A line of text (`site name`, `site view`, `echo`, …).
+    Text(String),
+}
+
+/// The output streams of a session, with the colour and format settings.
+pub struct Console {
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+    /// Whether error lines are printed red (ANSI).
+    pub color: bool,
+    /// How results are printed.
+    pub format: Format,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console")
+            .field("color", &self.color)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Console {
+    /// A console on the process's stdout and stderr.
+    pub fn stdio(color: bool, format: Format) -> Console {
+        Console {
+            out: Box::new(io::stdout()),
+            err: Box::new(io::stderr()),
+            color,
+            format,
+        }
+    }
+
+    /// A console writing into memory, for tests; read it back through the returned [`Captured`].
+    pub fn capture(format: Format) -> (Console, Captured) {
+        let captured = Captured::default();
+        let console = Console {
+            out: Box::new(SharedBuf(captured.out.clone())),
+            err: Box::new(SharedBuf(captured.err.clone())),
+            color: false,
+            format,
+        };
+        (console, captured)
+    }
+
+    /// Writes a line on stdout.
+    pub fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+        let _ = self.out.flush();
+    }
+
+    /// Writes a line on stderr.
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{text}");
+        let _ = self.err.flush();
+    }
+
+    /// Prints a command's result.
+    pub fn reply(&mut self, command: &str, reply: &Reply) {
+        match self.format {
+            Format::Cli => match reply {
+                Reply::Nothing => {}
+                Reply::Json(value) => self.line(&render::pretty(value)),
+                Reply::Text(text) => self.line(text),
+            },
+            Format::Json => {
+                let result = match reply {
+                    Reply::Nothing => Value::Null,
+                    Reply::Json(value) => value.clone(),
+                    Reply::Text(text) => Value::String(text.clone()),
+                };
+                let doc = json!({"command": command, "ok": true, "result": result});
+                self.line(&render::compact_json(&doc));
+            }
+        }
+    }
+
+    /// Prints a failed command: what cli.sh prints on stdout, then xsite's hints on stderr.
+    ///
+    /// A [`Kind::PartialFailure`] is a success to cli.sh, which prints the server's answer and
+    /// nothing else; xsite prints the same answer on stdout and the failure on stderr.
+    pub fn error(&mut self, command: &str, error: &CliError) {
+        match self.format {
+            Format::Cli => {
+                if let Some(printed) = &error.printed {
+                    self.reply(command, printed);
+                }
+                if error.kind == Kind::PartialFailure {
+                    let text = format!("xsite: {command} failed: {}", error.message);
+                    let line = render::error_line(&text, self.color);
+                    self.note(&line);
+                } else {
+                    let line = render::error_line(&error.message, self.color);
+                    self.line(&line);
+                }
+                for hint in &error.hints {
+                    self.note(&format!("hint: {hint}"));
+                }
+            }
+            Format::Json => {
+                let mut detail = json!({"kind": error.kind.as_str(), "message": error.message});
+                if let Some(status) = error.status {
+                    detail["status"] = json!(status);
+                }
+                if !error.hints.is_empty() {
+                    detail["hints"] = json!(error.hints);
+                }
+                let mut doc = json!({"command": command, "ok": false, "error": detail});
+                if let Some(Reply::Json(value)) = error.printed.as_deref() {
+                    doc["result"] = value.clone();
+                }
+                self.line(&render::compact_json(&doc));
+            }
+        }
+    }
+}
+
+/// What a captured [`Console`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Captured {
+    out: Rc<RefCell<Vec<u8>>>,
+    err: Rc<RefCell<Vec<u8>>>,
+}
+
+impl Captured {
+    /// Everything written to stdout so far.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.borrow()).into_owned()
+    }
+
+    /// Everything written to stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err.borrow()).into_owned()
+    }
+
+    /// Empties both buffers.
+    pub fn clear(&self) {
+        self.out.borrow_mut().clear();
+        self.err.borrow_mut().clear();
+    }
+
+    /// Returns stdout and stderr and empties both.
+    pub fn take(&self) -> (String, String) {
+        let taken = (self.stdout(), self.stderr());
+        self.clear();
+        taken
+    }
+}
+
+struct SharedBuf(Rc<RefCell<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_format() {
+        let (mut console, captured) = Console::capture(Format::Cli);
+        console.reply("site status", &Reply::Json(json!({"status": "online"})));
+        console.reply("site take-offline", &Reply::Nothing);
+        console.reply("clear-push-site-status", &Reply::Json(json!("ok")));
+        assert_eq!(
+            captured.stdout(),
+            "{\n  \"status\" : \"online\"\n}\n\"ok\"\n"
+        );
+        console.error(
+            "site status",
+            &CliError::new(Kind::Server, "Not Found: x").with_hint("h"),
+        );
+        assert_eq!(
+            captured.take(),
+            (
+                "{\n  \"status\" : \"online\"\n}\n\"ok\"\nNot Found: x\n".to_owned(),
+                "hint: h\n".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn partial_failure_prints_the_map_then_fails_on_stderr() {
+        let (mut console, captured) = Console::capture(Format::Cli);
+        let mut error = CliError::new(Kind::PartialFailure, "1 of 2 caches failed: b (boom)");
+        error.printed = Some(Box::new(Reply::Json(json!({"a": "ok", "b": "boom"}))));
+        console.error("site take-offline", &error);
+        let (out, err) = captured.take();
+        assert_eq!(out, "{\n  \"a\" : \"ok\",\n  \"b\" : \"boom\"\n}\n");
+        assert_eq!(
+            err,
+            "xsite: site take-offline failed: 1 of 2 caches failed: b (boom)\n"
+        );
+    }
+
+    #[test]
+    fn json_format() {
+        let (mut console, captured) = Console::capture(Format::Json);
+        console.reply("site status", &Reply::Json(json!({"status": "online"})));
+        console.reply("site take-offline", &Reply::Nothing);
+        let mut error = CliError::new(Kind::Server, "Not Found: x");
+        error.status = Some(404);
+        console.error("site status", &error);
+        assert_eq!(
+            captured.stdout(),
+            concat!(
+                r#"{"command":"site status","ok":true,"result":{"status":"online"}}"#,
+                "\n",
+                r#"{"command":"site take-offline","ok":true,"result":null}"#,
+                "\n",
+                r#"{"command":"site status","ok":false,"error":{"kind":"server","message":"Not Found: x","status":404}}"#,
+                "\n"
+            )
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! The REPL's error type: what went wrong, in cli.sh's words, plus what to do about it.
+//!
+//! A [`CliError`] carries the message cli.sh would print (so the output stays byte-identical), a
+//! [`Kind`] that decides the process exit code, and hints that xsite adds on stderr. SDK errors are
+//! converted with [`CliError::from_sdk`], which keeps the HTTP status and the server's message.
+
+use std::fmt;
+
+use crate::console::Reply;
+use crate::render;
+
+/// What kind of failure an error is; each kind has an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The command line was wrong: unknown command, bad or missing option, wrong context.
+    Usage,
+    /// The server answered with an error status (404, 500, 304, …).
+    Server,
+    /// An all-caches action that the server answered with 200 but where some caches failed.
+    PartialFailure,
+    /// The credentials were missing or rejected, or the user lacks the permission.
+    Auth,
+    /// The server could not be reached.
+    Connection,
+    /// The TLS handshake failed.
+    Tls,
+    /// A command that needs a connection was run while disconnected.
+    NotConnected,
+    /// The xsite invocation itself is wrong: bad arguments, unreadable files.
+    Config,
+    /// A bug in xsite.
+    Internal,
+}
+
+impl Kind {
+    /// The process exit code for this kind when it ends a run.
+    ///
+    /// cli.sh exits 1 for every failed command; xsite keeps 1 for those and uses 2 for a wrong
+    /// invocation (as clap does) and 255 for internal errors.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Kind::Config => 2,
+            Kind::Internal => 255,
+            _ => 1,
+        }
+    }
+
+    /// A short machine-readable name, used by `--output json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Usage => "usage",
+            Kind::Server => "server",
+            Kind::PartialFailure => "partial-failure",
+            Kind::Auth => "auth",
+            Kind::Connection => "connection",
+            Kind::Tls => "tls",
+            Kind::NotConnected => "not-connected",
+            Kind::Config => "config",
+            Kind::Internal => "internal",
+        }
+    }
+}
+
+/// A failed command or invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    /// What kind of failure this is.
+    pub kind: Kind,
+    /// The message, as cli.sh prints it (printed on stdout, like cli.sh, in red on a terminal).
+    pub message: String,
+    /// The HTTP status, when the server answered.
+    pub status: Option<u16>,
+    /// Extra lines xsite prints on stderr, after the message (`hint: …`).
+    pub hints: Vec<String>,
+    /// What cli.sh would have printed as a success before xsite judged it a failure (the
+    /// per-cache map of an all-caches action in which some cache failed).
+    pub printed: Option<Box<Reply>>,
+}
+
+impl CliError {
+    /// An error of the given kind with cli.sh's message.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        CliError {
+            kind,
+            message: message.into(),
+            status: None,
+            hints: Vec::new(),
+            printed: None,
+        }
+    }
+
+    /// A usage error (bad command line).
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::new(Kind::Usage, message)
+    }
+
+    /// A configuration error (bad invocation).
+    pub fn config(message: impl Into<String>) -> Self {
+        CliError::new(Kind::Config, message)
+    }
+
+    /// Adds a hint line.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// The exit code this error gives.
+    pub fn exit_code(&self) -> i32 {
+        self.kind.exit_code()
+    }
+
+    /// Converts an SDK error into what cli.sh prints for it, with hints.
+    pub fn from_sdk(error: &xsite::Error) -> Self {
+        use xsite::Error as E;
+        if let Some(server) = error.server_error() {
+            let status = server.status.as_u16();
+            let kind = match error {
+                E::Unauthorized(_) | E::Forbidden(_) => Kind::Auth,
+                _ => Kind::Server,
+            };
+            let mut err = CliError::new(kind, render::http_error_message(status, &server.message));
+            err.status = Some(status);
+            match status {
+                401 => {
+                    err = err.with_hint(
+                        "check the username and password (connect -u USER, the URL's user-info, \
+                         or XSITE_USERNAME / XSITE_PASSWORD)",
+                    )
+                }
+                403 => {
+                    err = err.with_hint(
+                        "the user is authenticated but lacks the permission: cross-site \
+                         operations need the ADMIN permission",
+                    )
+                }
+                _ => {}
+            }
+            return err;
+        }
+        match error {
+            E::PartialFailure(partial) => {
+                let failed: Vec<String> = partial
+                    .failed()
+                    .map(|(cache, message)| format!("{cache} ({message})"))
+                    .collect();
+                let mut err = CliError::new(
+                    Kind::PartialFailure,
+                    format!(
+                        "{} of {} caches failed: {}",
+                        failed.len(),
+                        partial.results.len(),
+                        failed.join(", ")
+                    ),
+                );
+                err.printed = Some(Box::new(Reply::Json(
+                    serde_json::to_value(&partial.results).unwrap_or_default(),
+                )));
+                err
+            }
+            E::Tls { detail, .. } => CliError::new(
+                Kind::Tls,
+                format!("Could not connect to server: TLS handshake failed: {detail}"),
+            )
+            .with_hint(
+                "give the server's CA certificate with --truststore FILE (a PEM file), or, for a \
+                 test server only, --trustall",
+            ),
+            E::Transport { source, .. } => {
+                let kind = Kind::Connection;
+                let detail = innermost(source);
+                let mut err = CliError::new(kind, format!("Could not connect to server: {detail}"));
+                if source.is_connect() {
+                    err = err.with_hint(
+                        "is the server running, and is this its REST port (11222 by default)?",
+                    );
+                } else if source.is_timeout() {
+                    err = err.with_hint("the server did not answer in time");
+                }
+                err
+            }
+            E::Decode { reason, body, .. } => CliError::new(
+                Kind::Server,
+                format!("Error: unexpected response ({reason}): {body}"),
+            ),
+            E::Config(message) => CliError::config(message.clone()),
+            other => CliError::new(Kind::Internal, other.to_string()),
+        }
+    }
+}
+
+/// The innermost cause of an error, which usually says what really happened.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The result type of commands.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Kind::Server.exit_code(), 1);
+        assert_eq!(Kind::Usage.exit_code(), 1);
+        assert_eq!(Kind::Config.exit_code(), 2);
+        assert_eq!(Kind::Internal.exit_code(), 255);
+    }
+
+    #[test]
+    fn hints_are_kept_apart_from_the_message() {
+        let err = CliError::usage("Command not found").with_hint("try help");
+        assert_eq!(err.to_string(), "Command not found");
+        assert_eq!(err.hints, ["try help"]);
+    }
+}

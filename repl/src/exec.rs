@@ -1,0 +1,145 @@
+//! The executor: one line in, one command run, its output printed. The interactive shell, the
+//! batch runner and the tests all go through it.
+//!
+//! ```text
+//! line ─ Parser::parse_line ─▶ Command ─ resolve(Command, Context) ─▶ Resolution
+//!      ─ commands::run ─▶ one SDK call ─▶ Reply ─ Console ─▶ stdout (cli.sh bytes)
+//! ```
+
+use xsite_batch::script::{Command, Mode, ParseError, Parser, Resolution, ResolveError, resolve};
+
+use crate::commands;
+use crate::console::Console;
+use crate::error::{CliError, Kind};
+use crate::session::Session;
+
+/// What running a line came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing ran: a blank line or a comment.
+    Blank,
+    /// The command succeeded.
+    Ok,
+    /// The command failed; the error was printed.
+    Failed(CliError),
+    /// The line did not parse; the error was printed.
+    ParseFailed(ParseError),
+    /// The command was `quit`: stop reading lines.
+    Quit,
+}
+
+impl Outcome {
+    /// Whether the line failed, in any way.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Failed(_) | Outcome::ParseFailed(_))
+    }
+}
+
+/// Runs lines against a session and prints their results.
+pub struct Executor {
+    /// The connection and context.
+    pub session: Session,
+    /// Where output goes.
+    pub console: Console,
+    parser: Parser,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Executor {
+    /// An executor for a session.
+    pub fn new(session: Session, console: Console) -> Executor {
+        Executor {
+            session,
+            console,
+            parser: Parser::new(),
+        }
+    }
+
+    /// Parses a line with the shared command model.
+    pub fn parse(&self, line: &str) -> Result<Option<Command>, ParseError> {
+        self.parser.parse_line(line)
+    }
+
+    /// Parses and runs one line, printing its output; parse errors are printed in the wording
+    /// of the session's mode.
+    pub fn run_line(&mut self, line: &str) -> Outcome {
+        match self.parse(line) {
+            Ok(None) => Outcome::Blank,
+            Ok(Some(command)) => self.run_command(&command),
+            Err(error) => {
+                let message = error.message(self.session.version(), self.session.mode);
+                let mut cli_error = CliError::usage(message);
+                if matches!(
+                    error.kind(),
+                    xsite_batch::script::ParseErrorKind::UnknownCommand { .. }
+                ) {
+                    cli_error = cli_error.with_hint("help lists the commands");
+                }
+                self.console.error("", &cli_error);
+                Outcome::ParseFailed(error)
+            }
+        }
+    }
+
+    /// Resolves a parsed command against the context, runs it and prints its result.
+    pub fn run_command(&mut self, command: &Command) -> Outcome {
+        let label = command.render();
+        let resolution = match self.resolve(command) {
+            Ok(resolution) => resolution,
+            Err(error) => {
+                self.console.error(&label, &error);
+                return Outcome::Failed(error);
+            }
+        };
+        match commands::run(&mut self.session, &mut self.console, command, &resolution) {
+            Ok(reply) => {
+                self.console.reply(&label, &reply);
+                if matches!(command, Command::Quit) {
+                    Outcome::Quit
+                } else {
+                    Outcome::Ok
+                }
+            }
+            Err(error) => {
+                self.console.error(&label, &error);
+                Outcome::Failed(error)
+            }
+        }
+    }
+
+    fn resolve(&self, command: &Command) -> Result<Resolution, CliError> {
+        resolve(command, &self.session.context).map_err(|error| {
+            let version = self.session.context.version();
+            let (kind, text) = match (&error, self.session.mode) {
+                (ResolveError::NotConnected, Mode::Interactive) => {
+                    (Kind::NotConnected, error.message(version))
+                }
+                (ResolveError::NotConnected, Mode::Batch) => {
+                    (Kind::NotConnected, error.printed(version))
+                }
+                _ => (Kind::Usage, error.printed(version)),
+            };
+            let mut err = CliError::new(kind, text);
+            err = match error {
+                ResolveError::NotConnected => {
+                    err.with_hint("connect first: connect [http(s)://]host:port")
+                }
+                ResolveError::MissingCacheOrAllCaches => {
+                    err.with_hint("give --cache=NAME or --all-caches, or cd into a cache first")
+                }
+                ResolveError::WrongContext => {
+                    err.with_hint("give --cache=NAME, or cd into a cache first")
+                }
+                _ => err,
+            };
+            err
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! # xsite-repl: the `xsite` shell
+//!
+//! A shell that speaks `cli.sh`'s language for Data Grid cross-site replication, prints what
+//! `cli.sh` prints, and goes further: completion, a password-free history, checked all-caches
+//! results, JSON output, batch files with `--on-error`, and an embedded two-site grid
+//! (`--demo`).
+//!
+//! One straight line from a typed line to its HTTP request:
+//!
+//! ```text
+//! shell / batch line
+//!   └─ exec::Executor::run_line
+//!        └─ xsite_batch::script::Parser::parse_line   (the shared command model)
+//!             └─ xsite_batch::script::resolve          (the cd context, cli.sh's checks)
+//!                  └─ commands::<command>::run         (one file per command)
+//!                       └─ one xsite SDK call          (client.cache(c).xsite().take_offline(s))
+//!                            └─ render / console       (cli.sh's bytes, or --output json)
+//! ```
+
+pub mod batch;
+pub mod commands;
+pub mod console;
+pub mod demo;
+pub mod error;
+pub mod exec;
+pub mod history;
+pub mod messages;
+pub mod prompt;
+pub mod render;
+pub mod session;
+pub mod shell;
+pub mod target;

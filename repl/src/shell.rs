@@ -1,0 +1,357 @@
+//! The interactive shell: rustyline with cli.sh's prompt, completion, hints and a history file.
+//!
+//! Completion offers commands, sub-commands, options, and the cache and site names the session
+//! read from the server after `connect` (it never sends a request itself: it runs inside the key
+//! loop). The history never holds a password: lines are redacted before they are added.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::DefaultHistory;
+use rustyline::validate::Validator;
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
+
+use crate::commands::help;
+use crate::exec::{Executor, Outcome};
+use crate::history;
+use crate::session::{Names, SharedNames};
+
+/// The top-level commands.
+const COMMANDS: [&str; 10] = [
+    "cd",
+    "clearcache",
+    "connect",
+    "disconnect",
+    "echo",
+    "exit",
+    "help",
+    "ls",
+    "quit",
+    "site",
+];
+
+/// `site` sub-commands.
+const SITE_SUBCOMMANDS: [&str; 13] = [
+    "bring-online",
+    "cancel-push-state",
+    "cancel-receive-state",
+    "clear-push-site-status",
+    "is-relay-node",
+    "name",
+    "push-site-state",
+    "push-site-status",
+    "relay-nodes",
+    "state-transfer-mode",
+    "status",
+    "take-offline",
+    "view",
+];
+
+const CONNECT_OPTIONS: [&str; 10] = [
+    "--context-path",
+    "--hostname-verifier",
+    "--keystore",
+    "--keystore-password",
+    "--password",
+    "--provider",
+    "--truststore",
+    "--truststore-password",
+    "--trustall",
+    "--username",
+];
+
+/// The options of a `site` sub-command path.
+fn site_options(path: &[&str]) -> &'static [&'static str] {
+    match path {
+        ["status" | "bring-online" | "take-offline" | "push-site-state" | "cancel-push-state"] => {
+            &["--all-caches", "--cache", "--site"]
+        }
+        ["cancel-receive-state"] => &["--cache", "--site"],
+        ["push-site-status" | "clear-push-site-status"] => &["--cache"],
+        ["state-transfer-mode", "get"] => &["--cache", "--site"],
+        ["state-transfer-mode", "set"] => &["--cache", "--mode", "--site"],
+        _ => &[],
+    }
+}
+
+/// Which kind of value an option takes, for completion.
+fn value_kind(option: &str) -> Option<&'static str> {
+    match option {
+        "-c" | "--cache" => Some("cache"),
+        "-s" | "--site" => Some("site"),
+        "-m" | "--mode" => Some("mode"),
+        _ => None,
+    }
+}
+
+/// Completes the word that ends at `pos`: returns where it starts and the candidates.
+pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
+    let head = &line[..pos];
+    let start = head.rfind(' ').map(|i| i + 1).unwrap_or(0);
+    let word = &head[start..];
+    let before: Vec<&str> = head[..start].split_whitespace().collect();
+    let filter = |candidates: Vec<String>| -> Vec<String> {
+        candidates
+            .into_iter()
+            .filter(|c| c.starts_with(word))
+            .collect()
+    };
+    let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let values = |kind: &str| -> Vec<String> {
+        match kind {
+            "cache" => names.caches.clone(),
+            "site" => names.sites.clone(),
+            "mode" => owned(&["AUTO", "MANUAL"]),
+            _ => Vec::new(),
+        }
+    };
+
+    // `--site=si` / `--cache=wo`: complete the value after `=`.
+    if let Some((option, partial)) = word.split_once('=')
+        && let Some(kind) = value_kind(option)
+    {
+        let candidates = values(kind)
+            .into_iter()
+            .filter(|v| v.starts_with(partial))
+            .collect();
+        return (start + option.len() + 1, candidates);
+    }
+    // The value of an option given as a separate word.
+    if let Some(last) = before.last()
+        && let Some(kind) = value_kind(last)
+        && before.first() != Some(&"connect")
+    {
+        return (start, filter(values(kind)));
+    }
+
+    let Some((command, rest)) = before.split_first() else {
+        return (start, filter(owned(&COMMANDS)));
+    };
+    let candidates = match *command {
+        "site" => {
+            let positional: Vec<&str> = rest
+                .iter()
+                .copied()
+                .filter(|w| !w.starts_with('-'))
+                .collect();
+            match positional.as_slice() {
+                [] => owned(&SITE_SUBCOMMANDS),
+                ["state-transfer-mode"] => owned(&["get", "set"]),
+                path => {
+                    let used: Vec<&str> = rest
+                        .iter()
+                        .map(|w| w.split('=').next().unwrap_or(w))
+                        .collect();
+                    site_options(path)
+                        .iter()
+                        .filter(|o| !used.contains(o))
+                        .map(|o| (*o).to_owned())
+                        .collect()
+                }
+            }
+        }
+        "clearcache" if rest.is_empty() => names.caches.clone(),
+        "cd" | "ls" if rest.is_empty() => {
+            let mut paths = owned(&["..", "caches", "/containers/"]);
+            paths.extend(names.caches.iter().map(|c| format!("caches/{c}")));
+            paths
+        }
+        "connect" => owned(&CONNECT_OPTIONS),
+        "help" if rest.is_empty() => owned(&COMMANDS),
+        "help" if rest == ["site"] => owned(&SITE_SUBCOMMANDS),
+        _ => Vec::new(),
+    };
+    (start, filter(candidates))
+}
+
+/// The rest of the matching command's synopsis, shown dimmed after the cursor.
+pub fn hint(line: &str) -> Option<String> {
+    if line.trim().is_empty() {
+        return None;
+    }
+    help::synopses()
+        .filter(|s| s.starts_with(line) && s.len() > line.len())
+        .min_by_key(|s| s.len())
+        .map(|s| s[line.len()..].to_owned())
+}
+
+/// rustyline's helper: completion and hints from the session's names.
+pub struct ReplHelper {
+    names: SharedNames,
+    color: bool,
+}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let names = self.names.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let (start, candidates) = complete(line, pos, &names);
+        Ok((
+            start,
+            candidates
+                .into_iter()
+                .map(|c| Pair {
+                    display: c.clone(),
+                    replacement: c,
+                })
+                .collect(),
+        ))
+    }
+}
+
+impl Hinter for ReplHelper {
+    type Hint = String;
+
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
+        if pos < line.len() {
+            return None;
+        }
+        hint(line)
+    }
+}
+
+impl Highlighter for ReplHelper {
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if self.color {
+            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+        } else {
+            Cow::Borrowed(hint)
+        }
+    }
+}
+
+impl Validator for ReplHelper {}
+
+impl Helper for ReplHelper {}
+
+/// Runs the interactive loop until `quit` or end of input. Returns the exit code (0).
+pub fn run(executor: &mut Executor, history_file: Option<PathBuf>, color: bool) -> i32 {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .history_ignore_space(true)
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
+        Ok(editor) => editor,
+        Err(e) => {
+            executor
+                .console
+                .note(&format!("xsite: cannot start the line editor: {e}"));
+            return 2;
+        }
+    };
+    editor.set_helper(Some(ReplHelper {
+        names: executor.session.names.clone(),
+        color,
+    }));
+    if let Some(path) = &history_file
+        && path.exists()
+    {
+        let _ = editor.load_history(path);
+    }
+    loop {
+        let raw = executor.session.prompt(false);
+        let styled = executor.session.prompt(color);
+        match editor.readline(&(raw, styled)) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(history::redact(&line));
+                    if let Some(path) = &history_file {
+                        save_history(&mut editor, path);
+                    }
+                }
+                if executor.run_line(&line) == Outcome::Quit {
+                    break;
+                }
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                executor.console.note(&format!("xsite: {e}"));
+                return 1;
+            }
+        }
+    }
+    0
+}
+
+/// Appends the new history entries to the file, which only its owner can read.
+fn save_history(editor: &mut Editor<ReplHelper, DefaultHistory>, path: &Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let _ = options.open(path);
+    }
+    let _ = editor.append_history(path);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names {
+            caches: vec!["work".into(), "sessions".into(), "actionTokens".into()],
+            sites: vec!["site-a".into(), "site-b".into()],
+            containers: vec!["default".into()],
+        }
+    }
+
+    fn c(line: &str) -> Vec<String> {
+        complete(line, line.len(), &names()).1
+    }
+
+    #[test]
+    fn commands_and_subcommands() {
+        assert_eq!(c("si"), ["site"]);
+        assert_eq!(c("site st"), ["state-transfer-mode", "status"]);
+        assert_eq!(c("site state-transfer-mode "), ["get", "set"]);
+        assert_eq!(c("site take-offline --a"), ["--all-caches"]);
+        assert_eq!(c("site take-offline --all-caches "), ["--cache", "--site"]);
+    }
+
+    #[test]
+    fn names_from_the_server() {
+        assert_eq!(c("site status --cache w"), ["work"]);
+        assert_eq!(c("site status -c "), ["work", "sessions", "actionTokens"]);
+        assert_eq!(c("site take-offline --site=site-"), ["site-a", "site-b"]);
+        assert_eq!(
+            complete("site take-offline --site=site-b", 31, &names()),
+            (25, vec!["site-b".to_owned()])
+        );
+        assert_eq!(c("clearcache se"), ["sessions"]);
+        assert_eq!(
+            c("site state-transfer-mode set --mode "),
+            ["AUTO", "MANUAL"]
+        );
+        assert_eq!(c("cd caches/w"), ["caches/work"]);
+    }
+
+    #[test]
+    fn hints_complete_the_synopsis() {
+        assert_eq!(
+            hint("site take-offline").as_deref(),
+            Some(" [--cache=C | --all-caches] --site=S")
+        );
+        assert_eq!(hint(""), None);
+        assert_eq!(hint("nonsense"), None);
+    }
+}

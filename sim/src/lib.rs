@@ -15,6 +15,22 @@
 //!
 //! The simulator is an independent reading of the server: it does not use the `xsite` SDK.
 //!
+//! # Fidelity
+//!
+//! Answers were checked against recordings of real 14.0.28 and 15.0.21 servers (`docs/real-server/`), which
+//! behave like the 14.0.35 and 15.0.22 the generations are named after. Known differences:
+//! - Header names are lower case (hyper); Netty writes `Content-Type` in mixed case. A 304 carries no
+//!   `content-length: 0`, and a HEAD error carries its body's length instead of 0.
+//! - Entry ETags have the server's shape (a decimal `int`) but not its value (the server hashes the stored bytes
+//!   with its own MurmurHash3 variant).
+//! - `defined_caches`, `cache_configuration_names` and `GET /rest/v2/caches` use orders recorded from real servers
+//!   (they come from hash sets of objects); maps keyed by cache or site name follow `java.util.HashMap` iteration.
+//! - A write that cannot reach an online SYNC backup fails with 500 and is not applied locally (as with Keycloak's
+//!   transactional caches and `failure-policy="FAIL"`); the message imitates `BackupFailureException` but was not
+//!   recorded from a real server.
+//! - Only the routes the toolkit uses are implemented; every other REST v2 route of the generation is known to
+//!   the router (so 404/405/400 and authentication behave as on the server) and answers 501 once authenticated.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let grid = xsite_sim::Grid::start(xsite_sim::SimOptions::default()).await?;
@@ -236,6 +252,25 @@ impl Grid {
             .iter()
             .find(|s| s.name == name)
             .map(|s| SiteHandle { ctx: s.clone() })
+    }
+
+    /// The handle of site-a.
+    pub fn site_a(&self) -> SiteHandle {
+        SiteHandle {
+            ctx: self.sites[0].clone(),
+        }
+    }
+
+    /// The handle of site-b.
+    pub fn site_b(&self) -> SiteHandle {
+        SiteHandle {
+            ctx: self.sites[1].clone(),
+        }
+    }
+
+    /// The options the grid was started with (ports as requested; see the URLs for the bound ones).
+    pub fn options(&self) -> &SimOptions {
+        &self.shared.opts
     }
 
     /// Cuts the cross-site link: both sites' views shrink to themselves, writes to caches whose backup is online

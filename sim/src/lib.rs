@@ -25,9 +25,9 @@
 //!   with its own MurmurHash3 variant).
 //! - `defined_caches`, `cache_configuration_names` and `GET /rest/v2/caches` use orders recorded from real servers
 //!   (they come from hash sets of objects); maps keyed by cache or site name follow `java.util.HashMap` iteration.
-//! - A write that cannot reach an online SYNC backup fails with 500 and is not applied locally (as with Keycloak's
-//!   transactional caches and `failure-policy="FAIL"`); the message imitates `BackupFailureException` but was not
-//!   recorded from a real server.
+//! - A write that cannot reach an online SYNC backup fails with 500 (failure policy FAIL, see
+//!   [`SimOptions::backup_failure_policy`]) after being applied locally, as on a non-transactional cache; the message
+//!   imitates `BackupFailureException` but was not recorded from a real server.
 //! - Only the routes the toolkit uses are implemented; every other REST v2 route of the generation is known to
 //!   the router (so 404/405/400 and authentication behave as on the server) and answers 501 once authenticated.
 //!
@@ -106,6 +106,16 @@ pub enum DigestAlgorithm {
     Sha256,
 }
 
+/// What a write does when an online SYNC backup cannot be reached (the backup's `failure-policy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum BackupFailurePolicy {
+    /// The write answers 500 (Keycloak's setting). It is still applied locally, as on a non-transactional cache.
+    #[default]
+    Fail,
+    /// The write succeeds locally and the failure is only logged (Infinispan's default).
+    Warn,
+}
+
 /// How to run the simulated grid.
 #[derive(Clone, Debug)]
 pub struct SimOptions {
@@ -124,6 +134,8 @@ pub struct SimOptions {
     pub digest_algorithm: DigestAlgorithm,
     /// How long a Digest nonce can be first used after it was issued (Elytron: 300 s).
     pub nonce_validity: Duration,
+    /// What a write does when an online backup's site is unreachable (link cut or site down).
+    pub backup_failure_policy: BackupFailurePolicy,
 }
 
 impl Default for SimOptions {
@@ -136,6 +148,7 @@ impl Default for SimOptions {
             mechanisms: vec![Mechanism::Digest, Mechanism::Basic],
             digest_algorithm: DigestAlgorithm::Md5,
             nonce_validity: Duration::from_secs(300),
+            backup_failure_policy: BackupFailurePolicy::Fail,
         }
     }
 }
@@ -183,7 +196,7 @@ impl Grid {
     pub async fn start(opts: SimOptions) -> std::io::Result<Grid> {
         let shared = Arc::new(Shared {
             routes: RouteTree::new(opts.generation),
-            world: Mutex::new(World::new()),
+            world: Mutex::new(World::new(opts.backup_failure_policy)),
             opts: opts.clone(),
         });
         let mut sites = Vec::new();

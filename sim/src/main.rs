@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use xsite_sim::{
-    ADMIN_PASSWORD, ADMIN_USER, DigestAlgorithm, Generation, Grid, Mechanism, OBSERVER_PASSWORD,
-    OBSERVER_USER, SimOptions,
+    ADMIN_PASSWORD, ADMIN_USER, BackupFailurePolicy, DigestAlgorithm, Generation, Grid, Mechanism,
+    OBSERVER_PASSWORD, OBSERVER_USER, SimOptions,
 };
 
 /// Two simulated Infinispan sites (site-a, site-b) with cross-site replication, on loopback ports.
@@ -30,6 +30,9 @@ struct Args {
     /// Use DIGEST-SHA-256 instead of MD5 Digest.
     #[arg(long)]
     sha256: bool,
+    /// What a write does when an online backup's site is unreachable: fail (500) or warn (succeed).
+    #[arg(long, default_value = "fail", value_parser = ["fail", "warn"])]
+    failure_policy: String,
 }
 
 #[tokio::main]
@@ -67,6 +70,11 @@ async fn main() -> std::io::Result<()> {
             DigestAlgorithm::Sha256
         } else {
             DigestAlgorithm::Md5
+        },
+        backup_failure_policy: if args.failure_policy == "warn" {
+            BackupFailurePolicy::Warn
+        } else {
+            BackupFailurePolicy::Fail
         },
         ..SimOptions::default()
     };

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
+use crate::BackupFailurePolicy;
 use crate::model::{INTERNAL_CACHES, KEYCLOAK_CACHES, NO_BACKUPS_CACHE, SITE_A, SITE_B, node_name};
 
 /// The push-state (cross-site state transfer) status of one cache towards one backup site.
@@ -141,13 +142,14 @@ pub(crate) enum Write<'a> {
 pub(crate) struct World {
     pub(crate) link_up: bool,
     pub(crate) sites: Vec<Site>,
+    failure_policy: BackupFailurePolicy,
     next_token: u64,
 }
 
 impl World {
     /// The harness's layout on both sites: the Keycloak caches backing up to the other site, `no-backups`, and the
     /// server's internal caches (which have no backups either).
-    pub(crate) fn new() -> World {
+    pub(crate) fn new(failure_policy: BackupFailurePolicy) -> World {
         let site = |name: &'static str, other: &str| {
             let mut caches = BTreeMap::new();
             for c in KEYCLOAK_CACHES {
@@ -172,6 +174,7 @@ impl World {
         World {
             link_up: true,
             sites: vec![site(SITE_A, SITE_B), site(SITE_B, SITE_A)],
+            failure_policy,
             next_token: 0,
         }
     }
@@ -218,10 +221,12 @@ impl World {
         self.cache_mut(idx, cache)?.backup_mut(site)
     }
 
-    /// Applies a write on a site's cache and replicates it to every online backup, like a SYNC backup with
-    /// failure policy FAIL: if an online backup's site is unreachable the write fails, is not applied, and counts
-    /// as a failure for auto take-offline. Offline backups are skipped (that is what makes the runbook's
-    /// "take offline, then clear" safe).
+    /// Applies a write on a site's cache and replicates it to every online backup whose site is reachable.
+    /// Offline backups are skipped (that is what makes the runbook's "take offline, then clear" safe).
+    ///
+    /// An online backup whose site is unreachable counts as a failure for auto take-offline. With failure policy
+    /// FAIL the write then answers an error, after having been applied locally: the caches are non-transactional,
+    /// and Infinispan backs up after the local write. With WARN it succeeds.
     ///
     /// Returns the server's error message on failure. The caller has checked that the cache exists.
     pub(crate) fn write(&mut self, idx: usize, cache: &str, op: &Write<'_>) -> Result<(), String> {
@@ -235,41 +240,38 @@ impl World {
                 .collect(),
             None => return Ok(()),
         };
-        let failed: Vec<String> = targets
-            .iter()
-            .filter(|t| !self.reachable(idx, t))
-            .cloned()
-            .collect();
-        if !failed.is_empty() {
-            for site in &failed {
-                self.record_failure(idx, cache, site, now);
-            }
-            let details: Vec<String> = failed
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{s}: org.infinispan.remoting.transport.jgroups.SuspectException: ISPN000400: Node {} was suspected",
-                        node_name(s)
-                    )
-                })
-                .collect();
-            return Err(format!(
-                "The local cache {cache} failed to backup data to the remote sites:\n{}",
-                details.join("\n")
-            ));
-        }
+        let (reachable, failed): (Vec<String>, Vec<String>) =
+            targets.into_iter().partition(|t| self.reachable(idx, t));
         if let Some(c) = self.cache_mut(idx, cache) {
             apply(&mut c.entries, op);
-            for b in &mut c.backups {
+        }
+        for t in &reachable {
+            if let Some(remote) = self.index(t).and_then(|r| self.cache_mut(r, cache)) {
+                apply(&mut remote.entries, op);
+            }
+            if let Some(b) = self.backup_mut(idx, cache, t) {
                 b.reset();
             }
         }
-        for t in targets {
-            if let Some(remote) = self.index(&t).and_then(|r| self.cache_mut(r, cache)) {
-                apply(&mut remote.entries, op);
-            }
+        for site in &failed {
+            self.record_failure(idx, cache, site, now);
         }
-        Ok(())
+        if failed.is_empty() || self.failure_policy == BackupFailurePolicy::Warn {
+            return Ok(());
+        }
+        let details: Vec<String> = failed
+            .iter()
+            .map(|s| {
+                format!(
+                    "{s}: org.infinispan.remoting.transport.jgroups.SuspectException: ISPN000400: Node {} was suspected",
+                    node_name(s)
+                )
+            })
+            .collect();
+        Err(format!(
+            "The local cache {cache} failed to backup data to the remote sites:\n{}",
+            details.join("\n")
+        ))
     }
 
     /// `OfflineStatus.updateOnCommunicationFailure`: count a failure and take the site offline once the
@@ -397,7 +399,7 @@ mod tests {
 
     #[test]
     fn writes_replicate_only_while_online_and_reachable() {
-        let mut w = World::new();
+        let mut w = World::new(BackupFailurePolicy::Fail);
         w.write(0, "work", &Write::Put("k", "v")).unwrap();
         assert_eq!(w.cache(1, "work").unwrap().entries["k"], "v");
         w.take_offline(0, "work", SITE_B);
@@ -407,14 +409,16 @@ mod tests {
         w.bring_online(0, "work", SITE_B);
         w.link_up = false;
         assert!(w.write(0, "work", &Write::Put("x", "y")).is_err());
-        assert!(!w.cache(0, "work").unwrap().entries.contains_key("x"));
+        // Non-transactional: applied locally all the same, but not on the other site.
+        assert!(w.cache(0, "work").unwrap().entries.contains_key("x"));
+        assert!(!w.cache(1, "work").unwrap().entries.contains_key("x"));
         // A cache without backups never fails.
         w.write(0, NO_BACKUPS_CACHE, &Write::Put("x", "y")).unwrap();
     }
 
     #[test]
     fn auto_take_offline_after_failures() {
-        let mut w = World::new();
+        let mut w = World::new(BackupFailurePolicy::Fail);
         w.backup_mut(0, "work", SITE_B).unwrap().after_failures = 2;
         w.link_up = false;
         assert!(w.write(0, "work", &Write::Put("a", "1")).is_err());
@@ -426,7 +430,7 @@ mod tests {
 
     #[test]
     fn push_copies_without_deleting() {
-        let mut w = World::new();
+        let mut w = World::new(BackupFailurePolicy::Fail);
         w.cache_mut(0, "work")
             .unwrap()
             .entries

@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 pub struct DemoGrid {
     site_a: String,
     site_b: String,
+    handles: Vec<xsite_sim::SiteHandle>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -45,7 +46,12 @@ impl DemoGrid {
                 runtime.block_on(async move {
                     match xsite_sim::Grid::start(options).await {
                         Ok(grid) => {
-                            let _ = ready_tx.send(Ok((grid.site_a_url(), grid.site_b_url())));
+                            let handles = ["site-a", "site-b"]
+                                .iter()
+                                .filter_map(|name| grid.site(name))
+                                .collect::<Vec<_>>();
+                            let _ =
+                                ready_tx.send(Ok((grid.site_a_url(), grid.site_b_url(), handles)));
                             let _ = stop_rx.await;
                             grid.shutdown().await;
                         }
@@ -55,12 +61,13 @@ impl DemoGrid {
                     }
                 });
             })?;
-        let (site_a, site_b) = ready_rx
+        let (site_a, site_b, handles) = ready_rx
             .recv()
             .map_err(|_| std::io::Error::other("the demo grid thread ended before starting"))??;
         Ok(DemoGrid {
             site_a,
             site_b,
+            handles,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -74,6 +81,12 @@ impl DemoGrid {
     /// Site B's base URL.
     pub fn site_b_url(&self) -> &str {
         &self.site_b
+    }
+
+    /// The simulator's handle on a site (`site-a`, `site-b`): fault switches and state, for
+    /// tests and demonstrations.
+    pub fn site(&self, name: &str) -> Option<&xsite_sim::SiteHandle> {
+        self.handles.iter().find(|h| h.name() == name)
     }
 
     /// The `connect` URL of a site, with the demo credentials in its user-info.

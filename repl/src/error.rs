@@ -140,17 +140,26 @@ impl CliError {
         }
         match error {
             E::PartialFailure(partial) => {
-                let failed: Vec<String> = partial
-                    .failed()
-                    .map(|(cache, message)| format!("{cache} ({message})"))
+                // Group the failed caches by the server's text: an unknown site fails them all
+                // with the same one.
+                let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+                for (cache, message) in partial.failed() {
+                    match groups.iter_mut().find(|(m, _)| *m == message) {
+                        Some((_, caches)) => caches.push(cache),
+                        None => groups.push((message, vec![cache])),
+                    }
+                }
+                let failed: usize = groups.iter().map(|(_, caches)| caches.len()).sum();
+                let detail: Vec<String> = groups
+                    .iter()
+                    .map(|(message, caches)| format!("{message} ({})", caches.join(", ")))
                     .collect();
                 let mut err = CliError::new(
                     Kind::PartialFailure,
                     format!(
-                        "{} of {} caches failed: {}",
-                        failed.len(),
+                        "{failed} of {} caches failed: {}",
                         partial.results.len(),
-                        failed.join(", ")
+                        detail.join("; ")
                     ),
                 );
                 err.printed = Some(Box::new(Reply::Json(

@@ -1,1 +1,10 @@
-//! Integration tests of the xsite REPL.
+//! Integration tests of the xsite REPL, against the embedded two-site grid (the simulator).
+//!
+//! One test binary (to keep link time low): `commands` runs lines through the executor the shell
+//! uses and checks the exact bytes; `binary` runs the built `xsite` with batch files; `secrets`
+//! checks that no password reaches output, reports or history.
+
+mod binary;
+mod commands;
+mod common;
+mod secrets;

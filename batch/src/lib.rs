@@ -7,5 +7,6 @@
 //! - [`check`]: reads a Batch job's log and reports every failed command.
 //! - [`procedures`]: the Data Grid steps of the Keycloak cross-site runbooks as scripts.
 
+pub mod check;
 pub mod cr;
 pub mod script;

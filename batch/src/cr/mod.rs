@@ -531,7 +531,7 @@ impl BatchBuilder {
             namespace: self.namespace,
             labels,
         };
-        let container = (self.cpu.is_some() || self.memory.is_some()).then(|| BatchContainer {
+        let container = (self.cpu.is_some() || self.memory.is_some()).then_some(BatchContainer {
             cpu: self.cpu,
             memory: self.memory,
         });

@@ -28,7 +28,7 @@ enum Node {
     Tasks,
     Task(String),
     Cluster,
-    ClusterNode(String),
+    Member(String),
     Server,
 }
 
@@ -48,7 +48,7 @@ impl Node {
             | Node::Key(n)
             | Node::Counter(n)
             | Node::Task(n)
-            | Node::ClusterNode(n) => n,
+            | Node::Member(n) => n,
         }
     }
 }
@@ -258,7 +258,7 @@ impl Context {
             Some(Node::Cache(_)) => Node::Key(name.to_owned()),
             Some(Node::Counters) => Node::Counter(name.to_owned()),
             Some(Node::Tasks) => Node::Task(name.to_owned()),
-            Some(Node::Cluster) => Node::ClusterNode(name.to_owned()),
+            Some(Node::Cluster) => Node::Member(name.to_owned()),
             _ => return Err(no_such()),
         };
         location.push(next);

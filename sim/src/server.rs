@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use hyper::body::Incoming;
 use hyper::service::Service as _;
 use hyper_util::rt::TokioIo;
@@ -97,13 +99,34 @@ async fn wait_for(run: &mut watch::Receiver<RunState>, pred: impl Fn(RunState) -
     }
 }
 
+/// Netty answers HEAD with an empty body and `content-length: 0`, except on 204 where it sends no length; axum
+/// would otherwise announce the length of the body it drops.
+fn head_like_netty(response: &mut axum::response::Response) {
+    *response.body_mut() = Body::empty();
+    if response.status() == StatusCode::NO_CONTENT {
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+    } else {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    }
+}
+
 async fn serve_connection(router: Router, stream: TcpStream, mut run: watch::Receiver<RunState>) {
     let _ = stream.set_nodelay(true);
     let conn_state = Arc::new(ConnState::default());
     let service = TowerToHyperService::new(router);
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(conn_state.clone());
-        service.call(req)
+        let head = req.method() == Method::HEAD;
+        let response = service.call(req);
+        async move {
+            let mut response = response.await?;
+            if head {
+                head_like_netty(&mut response);
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)

@@ -9,4 +9,5 @@
 
 pub mod check;
 pub mod cr;
+pub mod procedures;
 pub mod script;

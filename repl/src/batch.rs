@@ -124,9 +124,7 @@ pub fn run(
                     error.exception_class().simple_name(),
                     error.message(version, executor.session.mode)
                 );
-                executor
-                    .console
-                    .error("", &CliError::new(Kind::Usage, report));
+                executor.console.report(&report);
                 return 1;
             }
         };
@@ -139,10 +137,9 @@ pub fn run(
                 // Without a connection nothing else can work: cli.sh stops there too.
                 let stop = on_error == OnError::FailFast || error.kind == Kind::NotConnected;
                 if stop {
-                    let report = messages::batch_error(name, number, &shown);
                     executor
                         .console
-                        .error("", &CliError::new(Kind::Usage, report));
+                        .report(&messages::batch_error(name, number, &shown));
                     return 1;
                 }
             }

@@ -108,6 +108,23 @@ impl Console {
         }
     }
 
+    /// Prints the report of a failed batch line (`Error executing file: …`, `Batch error: …`),
+    /// one coloured line at a time as cli.sh does. With `--output json`, one error document.
+    pub fn report(&mut self, text: &str) {
+        match self.format {
+            Format::Cli => {
+                for line in text.lines() {
+                    let line = render::report_line(line, self.color);
+                    self.line(&line);
+                }
+            }
+            Format::Json => {
+                let doc = json!({"ok": false, "error": {"kind": "batch", "message": text}});
+                self.line(&render::compact_json(&doc));
+            }
+        }
+    }
+
     /// Prints a failed command: what cli.sh prints on stdout, then xsite's hints on stderr.
     ///
     /// A [`Kind::PartialFailure`] is a success to cli.sh, which prints the server's answer and
@@ -122,7 +139,7 @@ impl Console {
                     let text = format!("xsite: {command} failed: {}", error.message);
                     let line = render::error_line(&text, self.color);
                     self.note(&line);
-                } else {
+                } else if !error.message.is_empty() {
                     let line = render::error_line(&error.message, self.color);
                     self.line(&line);
                 }

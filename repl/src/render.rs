@@ -163,9 +163,15 @@ pub fn http_error_message(status: u16, body: &str) -> String {
 
 /// ANSI sequences used when colour is on.
 pub mod ansi {
-    /// Bright red on the default background, as Aesh's `TerminalString` with RED / DEFAULT /
-    /// BRIGHT renders an error line.
-    pub const ERROR_START: &str = "\x1b[0;91;49m";
+    /// What cli.sh writes before a command's error line (Aesh `TerminalString` with RED /
+    /// DEFAULT / BRIGHT), as recorded from the real CLI in `docs/real-server/cli-samples`.
+    pub const ERROR_START: &str = "\x1b[;91;109m";
+    /// What cli.sh writes before each line of a batch report (`Error executing file: …`).
+    pub const REPORT_START: &str = "\x1b[0;31m";
+    /// What cli.sh writes after each line of a batch report.
+    pub const REPORT_END: &str = "\x1b[0;39m";
+    /// What Aesh writes before a sub-command name in a group's usage.
+    pub const COMMAND_NAME_START: &str = "\x1b[0;34;49m";
     /// Resets every attribute.
     pub const RESET: &str = "\x1b[0m";
     /// Green, for the connection part of the prompt.
@@ -174,6 +180,16 @@ pub mod ansi {
     pub const YELLOW: &str = "\x1b[33m";
     /// Back to the default foreground.
     pub const DEFAULT_FG: &str = "\x1b[39m";
+}
+
+/// Wraps a line of a batch report (`Error executing file: …`) in cli.sh's red when `color` is
+/// on.
+pub fn report_line(text: &str, color: bool) -> String {
+    if color {
+        format!("{}{text}{}", ansi::REPORT_START, ansi::REPORT_END)
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Wraps an error line in red when `color` is on.
@@ -310,6 +326,12 @@ mod tests {
     #[test]
     fn error_colour() {
         assert_eq!(error_line("Not Found: ", false), "Not Found: ");
-        assert_eq!(error_line("x", true), "\x1b[0;91;49mx\x1b[0m");
+        // The bytes of the real cli.sh (docs/real-server/cli-samples, through `cat -A`).
+        assert_eq!(error_line("x", true), "\x1b[;91;109mx\x1b[0m");
+        assert_eq!(
+            report_line("Error executing file: f, line 2: 'x'", true),
+            "\x1b[0;31mError executing file: f, line 2: 'x'\x1b[0;39m"
+        );
+        assert_eq!(report_line("y", false), "y");
     }
 }

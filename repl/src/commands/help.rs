@@ -1,8 +1,11 @@
 //! `help [<command>…]` and `<command> --help`: what each command does and which HTTP request it
 //! sends. The texts are xsite's own (cli.sh's Aesh-generated help is not reproduced).
 
+use xsite_batch::script::Mode;
+
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult, Kind};
+use crate::render::ansi;
 
 /// One entry of the help: the command path, its synopsis, and what it does.
 struct Entry {
@@ -156,10 +159,83 @@ pub fn usage(path: &[&str]) -> Option<String> {
     Some(text)
 }
 
-/// A group run without a sub-command: cli.sh prints its help and fails.
-pub fn usage_error(path: &[&str]) -> CliError {
+/// The groups whose usage cli.sh prints when they run without a sub-command: the
+/// description and each sub-command's description, as cli.sh shows them.
+const GROUPS: &[(&[&str], &str, &[(&str, &str)])] = &[
+    (
+        &["site"],
+        "Manages backup sites",
+        &[
+            ("status", "Shows site status"),
+            ("bring-online", "Brings a site online"),
+            ("take-offline", "Takes a site offline"),
+            ("push-site-state", "Starts pushing state to a site"),
+            ("cancel-push-state", "Cancels pushing state to a site"),
+            ("cancel-receive-state", "Cancels receiving state to a site"),
+            ("push-site-status", "Shows the status of pushing to a site"),
+            ("clear-push-site-status", "Clears the push state status"),
+            ("view", "Prints the global sites view"),
+            ("name", "Prints the local site name"),
+            (
+                "state-transfer-mode",
+                "Controls the cross-site state transfer mode.",
+            ),
+            (
+                "is-relay-node",
+                "Returns true if the node handles relay messages between clusters.",
+            ),
+            ("relay-nodes", "Returns the list of relay nodes."),
+        ],
+    ),
+    (
+        &["site", "state-transfer-mode"],
+        "Controls the cross-site state transfer mode.",
+        &[
+            ("get", "Retrieves the cross-site state transfer mode."),
+            ("set", "Sets the cross-site state transfer mode."),
+        ],
+    ),
+];
+
+/// A group's usage as Aesh prints it (recorded from the real cli.sh in
+/// `docs/real-server/cli-samples`): in batch mode every command is a sub-command of `batch`,
+/// and sub-command names are blue when `color` is on. Ends with an empty line, as cli.sh's.
+pub fn group_usage(path: &[&str], mode: Mode, color: bool) -> Option<String> {
+    let (_, description, children) = GROUPS.iter().find(|(p, _, _)| *p == path)?;
+    let prefix = match mode {
+        Mode::Batch => "batch ",
+        Mode::Interactive => "",
+    };
+    let width = children
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let mut text = format!(
+        "Usage: {prefix}{} [<options>]\n{description}\n\nOptions:\n  -h, --help\n\n{} commands:\n",
+        path.join(" "),
+        path.last().unwrap_or(&"")
+    );
+    for (name, about) in children.iter() {
+        let padding = " ".repeat(width - name.len());
+        let shown = if color {
+            format!("{}{name}{}", ansi::COMMAND_NAME_START, ansi::RESET)
+        } else {
+            (*name).to_owned()
+        };
+        text.push_str(&format!("    {shown}{padding}{about}\n"));
+    }
+    Some(text)
+}
+
+/// A group run without a sub-command: cli.sh prints its usage and fails (with no error line).
+pub fn usage_error(path: &[&str], mode: Mode, color: bool) -> CliError {
     let mut err = CliError::new(Kind::Usage, "");
-    err.printed = Some(Box::new(Reply::Text(usage(path).unwrap_or_default())));
+    let text = group_usage(path, mode, color)
+        .or_else(|| usage(path))
+        .unwrap_or_default();
+    err.printed = Some(Box::new(Reply::Text(text)));
     err
 }
 
@@ -194,6 +270,17 @@ pub fn run_usage(_console: &mut Console, path: &[String]) -> CliResult<Reply> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_usage_is_aesh_s() {
+        assert_eq!(
+            group_usage(&["site", "state-transfer-mode"], Mode::Batch, true).unwrap(),
+            "Usage: batch site state-transfer-mode [<options>]\nControls the cross-site state transfer mode.\n\nOptions:\n  -h, --help\n\nstate-transfer-mode commands:\n    \x1b[0;34;49mget\x1b[0m  Retrieves the cross-site state transfer mode.\n    \x1b[0;34;49mset\x1b[0m  Sets the cross-site state transfer mode.\n"
+        );
+        let site = group_usage(&["site"], Mode::Interactive, false).unwrap();
+        assert!(site.starts_with("Usage: site [<options>]\nManages backup sites\n"));
+        assert!(site.contains("\n    status                  Shows site status\n"));
+    }
 
     #[test]
     fn every_site_subcommand_has_help() {

@@ -35,17 +35,19 @@ use crate::session::Session;
 /// Runs a `site` sub-command.
 pub fn run(
     session: &mut Session,
-    _console: &mut Console,
+    console: &mut Console,
     command: &SiteCommand,
     resolution: &Resolution,
 ) -> CliResult<Reply> {
     let scope = &resolution.target;
     use SiteCommand as S;
     match command {
-        S::NoSubcommand => Err(help::usage_error(&["site"])),
-        S::StateTransferModeNoSubcommand => {
-            Err(help::usage_error(&["site", "state-transfer-mode"]))
-        }
+        S::NoSubcommand => Err(help::usage_error(&["site"], session.mode, console.color)),
+        S::StateTransferModeNoSubcommand => Err(help::usage_error(
+            &["site", "state-transfer-mode"],
+            session.mode,
+            console.color,
+        )),
         S::Status { site, .. } => {
             let client = session.client()?;
             match (scope, site) {

@@ -317,3 +317,17 @@ fn a_jks_truststore_is_refused_with_a_way_out() {
     assert!(out.contains("rustls cannot read JKS"), "{out}");
     assert!(err.contains("keytool -exportcert -rfc"), "{err}");
 }
+
+#[test]
+fn a_user_without_admin_gets_cli_sh_s_403_text() {
+    let mut h = Harness::new();
+    let url = h.grid.site_a_url().trim_start_matches("http://").to_owned();
+    h.run(&format!("connect -u observer -p observer-password {url}"));
+    let (out, err) = h.run("site status --all-caches --site=site-b");
+    assert_eq!(
+        out,
+        "The user is not allowed to access the server resource: ISPN000287: Unauthorized access: subject 'Subject with principal(s): [observer, RolePrincipal{name='observer'}]' lacks 'ADMIN' permission\n"
+    );
+    assert!(err.contains("ADMIN permission"), "{err}");
+    assert_eq!(h.run("site view").0, "[site-a, site-b]\n");
+}

@@ -8,3 +8,4 @@ mod binary;
 mod commands;
 mod common;
 mod secrets;
+mod transcripts;

@@ -159,9 +159,16 @@ pub fn usage(path: &[&str]) -> Option<String> {
     Some(text)
 }
 
+/// A group: its path, its description, and its sub-commands with their descriptions.
+type Group = (
+    &'static [&'static str],
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// The groups whose usage cli.sh prints when they run without a sub-command: the
 /// description and each sub-command's description, as cli.sh shows them.
-const GROUPS: &[(&[&str], &str, &[(&str, &str)])] = &[
+const GROUPS: &[Group] = &[
     (
         &["site"],
         "Manages backup sites",

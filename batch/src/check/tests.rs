@@ -336,3 +336,48 @@ fn push_status_without_script() {
         ]
     );
 }
+
+/// Every recorded transcript (any version, see `fixtures/README.md`): what `lint` predicts cli.sh
+/// prints for a line is in the real output, and `check_log` finds a failure exactly when the
+/// batch printed an error.
+#[test]
+fn transcripts_match_the_message_model() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check/fixtures");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(stem) = file.strip_suffix(".log") else {
+            continue;
+        };
+        // `<version>-<NN>-<name>`: the version is everything before the first `-<digit><digit>-`.
+        let split = stem.find("-0").or_else(|| stem.find("-1")).unwrap();
+        let (version, cli) = (&stem[..split], format!("{}.cli", &stem[split + 1..]));
+        let version: crate::script::CliVersion = version.parse().unwrap();
+        let log = std::fs::read_to_string(&path).unwrap();
+        let plain: String = log.lines().map(|l| strip_ansi(l).0 + "\n").collect();
+        let text = std::fs::read_to_string(dir.join(&cli)).unwrap();
+        let name = format!("/work/main/docs/real-server/cli-samples/{cli}");
+        let script = crate::script::Parser::new().parse_script_lines(&name, &text, &NoVars);
+        let context =
+            crate::script::Context::connected(version, crate::script::Mode::Batch, "default");
+        for diagnostic in crate::script::lint(&script, &context) {
+            if let Some(expected) = &diagnostic.cli_output {
+                assert!(
+                    plain.contains(expected.as_str()),
+                    "{file}: cli.sh {version} should print {expected:?}\n{plain}"
+                );
+            }
+        }
+        let report = check_log_with_script(&log, &script);
+        let printed_error = log.contains("\x1b[;91;109m") || log.contains("Error executing file");
+        assert_eq!(!report.is_success(), printed_error, "{file}: {report}");
+        assert!(
+            report.unrecognized.is_empty(),
+            "{file}: {:?}",
+            report.unrecognized
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} transcripts");
+}

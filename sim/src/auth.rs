@@ -114,9 +114,10 @@ impl Nonces {
         self.issued
             .retain(|_, t| now.duration_since(*t) <= validity);
         self.used.retain(|_, u| u.expires > now);
-        // Same shape as Elytron's nonces (32 bytes, 44 base64 characters, a counter first); the content is random.
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
+        // Same shape as Elytron's nonces: a counter (4 bytes), a timestamp (8) and a SHA-256 (32), 60 base64
+        // characters that start `AAAAAQ…`, `AAAAAg…`; here the last 40 bytes are random.
+        let mut bytes = [0u8; 44];
+        rand::rng().fill_bytes(&mut bytes[4..]);
         self.counter = self.counter.wrapping_add(1);
         bytes[..4].copy_from_slice(&self.counter.to_be_bytes());
         let nonce = STANDARD.encode(bytes);
@@ -521,6 +522,8 @@ mod tests {
         let mut n = Nonces::default();
         let v = Duration::from_secs(300);
         let nonce = n.generate(v);
+        assert_eq!(nonce.len(), 60);
+        assert!(nonce.starts_with("AAAAAQ"));
         assert!(n.use_nonce(&nonce, 1, v));
         assert!(!n.use_nonce(&nonce, 1, v));
         assert!(n.use_nonce(&nonce, 2, v));

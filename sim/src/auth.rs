@@ -115,7 +115,7 @@ impl Nonces {
             .retain(|_, t| now.duration_since(*t) <= validity);
         self.used.retain(|_, u| u.expires > now);
         // Same shape as Elytron's nonces: a counter (4 bytes), a timestamp (8) and a SHA-256 (32), 60 base64
-        // characters that start `AAAAAQ…`, `AAAAAg…`; here the last 40 bytes are random.
+        // characters that start `AAAAA`; here the last 40 bytes are random.
         let mut bytes = [0u8; 44];
         rand::rng().fill_bytes(&mut bytes[4..]);
         self.counter = self.counter.wrapping_add(1);
@@ -523,7 +523,7 @@ mod tests {
         let v = Duration::from_secs(300);
         let nonce = n.generate(v);
         assert_eq!(nonce.len(), 60);
-        assert!(nonce.starts_with("AAAAAQ"));
+        assert!(nonce.starts_with("AAAAA"));
         assert!(n.use_nonce(&nonce, 1, v));
         assert!(!n.use_nonce(&nonce, 1, v));
         assert!(n.use_nonce(&nonce, 2, v));

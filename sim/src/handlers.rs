@@ -46,6 +46,9 @@ async fn handle(State(ctx): State<Arc<SiteCtx>>, req: Request) -> Reply {
     if let Some((status, body)) = ctx.faults.take_injection() {
         return if body.is_empty() {
             empty(status)
+        } else if serde_json::from_str::<Value>(&body).is_ok() {
+            // An injected JSON body (e.g. a container action map with a failed cache) reads like the server's.
+            typed(status, "application/json", body)
         } else {
             text(status, body)
         };

@@ -394,7 +394,8 @@ impl SiteHandle {
         self.ctx.faults.inject(status, String::new(), count);
     }
 
-    /// Like [`SiteHandle::inject_status`], with a body.
+    /// Like [`SiteHandle::inject_status`], with a body; a body that parses as JSON is sent as `application/json`,
+    /// any other without a content type (like the server's error texts).
     pub fn inject_response(&self, status: u16, body: &str, count: usize) {
         self.ctx.faults.inject(status, body.to_string(), count);
     }

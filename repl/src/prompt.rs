@@ -17,12 +17,21 @@ pub trait Prompter {
     fn password(&mut self) -> Option<SecretString>;
 }
 
-/// Asks on the controlling terminal.
+/// Asks on the controlling terminal, when standard input is one (like cli.sh, which asks only
+/// when Java has a console); a batch piped in is never stopped by a question.
 #[derive(Debug, Default)]
 pub struct TtyPrompter;
 
+fn can_ask() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal()
+}
+
 impl Prompter for TtyPrompter {
     fn username(&mut self) -> Option<String> {
+        if !can_ask() {
+            return None;
+        }
         let tty = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -37,6 +46,9 @@ impl Prompter for TtyPrompter {
     }
 
     fn password(&mut self) -> Option<SecretString> {
+        if !can_ask() {
+            return None;
+        }
         rpassword::prompt_password("Password: ")
             .ok()
             .map(SecretString::from)

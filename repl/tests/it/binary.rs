@@ -181,3 +181,42 @@ fn demo_says_how_to_reach_site_b() {
         "{err}"
     );
 }
+
+#[test]
+fn credentials_from_the_environment() {
+    let grid = xsite_repl::demo::DemoGrid::start().unwrap();
+    let addr = grid.site_a_url().trim_start_matches("http://").to_owned();
+    let run = |user: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xsite"));
+        command
+            .args(["-c", &addr, "-f", "-"])
+            .env_remove("XSITE_USERNAME")
+            .env_remove("XSITE_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(user) = user {
+            command
+                .env("XSITE_USERNAME", user)
+                .env("XSITE_PASSWORD", "strong-password");
+        }
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"site name\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let output = run(Some("developer"));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(stdout(&output), "site-a\n");
+    // Without credentials and without a terminal to ask on, the 401 stands.
+    let output = run(None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("The supplied credentials are invalid "),
+        "{output:?}"
+    );
+}

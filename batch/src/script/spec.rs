@@ -604,3 +604,63 @@ mod tests {
         assert!(parse_options(spec, &words("-h")).unwrap().help(spec));
     }
 }
+
+/// An option of a cli.sh command, for completion and help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionInfo {
+    /// The long name, without dashes.
+    pub long: &'static str,
+    /// The short name, if any.
+    pub short: Option<char>,
+    /// Whether it takes a value (else it is a flag).
+    pub takes_value: bool,
+    /// Whether cli.sh requires it.
+    pub required: bool,
+}
+
+/// What a command (or group) accepts, for completion and help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandInfo {
+    /// Its sub-commands (empty unless a group).
+    pub subcommands: Vec<&'static str>,
+    /// Its options, in cli.sh's order.
+    pub options: Vec<OptionInfo>,
+    /// Whether it takes positional words.
+    pub takes_arguments: bool,
+}
+
+/// What the typed command at `path` accepts (`["site"]`, `["site", "take-offline"]`,
+/// `["clearcache"]`…); `None` for an unknown path or a command this crate does not type.
+pub fn command_info(path: &[&str]) -> Option<CommandInfo> {
+    let (first, rest) = path.split_first()?;
+    let mut spec = find_typed(first)?;
+    for name in rest {
+        spec = spec.children.iter().find(|c| c.name == *name)?;
+    }
+    Some(CommandInfo {
+        subcommands: spec.children.iter().map(|c| c.name).collect(),
+        options: spec
+            .options
+            .iter()
+            .map(|o| OptionInfo {
+                long: o.long,
+                short: o.short,
+                takes_value: o.takes_value,
+                required: o.required,
+            })
+            .collect(),
+        takes_arguments: !matches!(spec.arg, ArgSpec::None),
+    })
+}
+
+/// The names of every command cli.sh has in batch mode, plus `help` and `quit` (interactive),
+/// sorted.
+pub fn command_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = TYPED
+        .iter()
+        .map(|s| s.name)
+        .chain(OTHER_BATCH_COMMANDS.iter().copied())
+        .collect();
+    names.sort_unstable();
+    names
+}

@@ -950,3 +950,20 @@ fn markers() {
     assert_eq!(Script::marker_step(&Command::echo("xsite-step-2")), Some(2));
     assert!(lint(&marked, &ctx14()).is_empty());
 }
+
+#[test]
+fn command_tables_for_completion() {
+    let site = command_info(&["site"]).unwrap();
+    assert_eq!(site.subcommands.len(), 13);
+    assert!(site.subcommands.contains(&"clear-push-site-status"));
+    let take = command_info(&["site", "take-offline"]).unwrap();
+    let longs: Vec<&str> = take.options.iter().map(|o| o.long).collect();
+    assert_eq!(longs, ["cache", "all-caches", "site", "help"]);
+    assert!(take.options[2].required);
+    assert!(command_info(&["site", "state-transfer-mode", "set"]).is_some());
+    assert!(command_info(&["site", "nope"]).is_none());
+    assert!(command_info(&["stats"]).is_none());
+    assert!(command_info(&["echo"]).unwrap().takes_arguments);
+    let names = command_names();
+    assert!(names.contains(&"site") && names.contains(&"stats") && names.contains(&"quit"));
+}

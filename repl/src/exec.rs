@@ -11,6 +11,7 @@ use xsite_batch::script::{Command, Mode, ParseError, Parser, Resolution, Resolve
 use crate::commands;
 use crate::console::Console;
 use crate::error::{CliError, Kind};
+use crate::history;
 use crate::session::Session;
 
 /// What running a line came to.
@@ -82,7 +83,8 @@ impl Executor {
                 ) {
                     cli_error = cli_error.with_hint("help lists the commands");
                 }
-                self.console.error("", &cli_error);
+                self.console
+                    .error(&history::redact(line.trim()), &cli_error);
                 Outcome::ParseFailed(error)
             }
         }

@@ -30,8 +30,20 @@ pub enum Reply {
     Nothing,
     /// A JSON body: pretty printed as cli.sh does, or compact with `--output json`.
     Json(Value),
-    /// A line of text (`site name`, `site view`, `echo`, …).
+    /// A line of text (`site name`, `echo`, usage, …).
     Text(String),
+    /// A list: printed as Java's `List.toString()` (`[a, b]`, as `site view` and
+    /// `site relay-nodes` do) or one item per line (`ls`); a JSON array with `--output json`.
+    List(Vec<String>, ListStyle),
+}
+
+/// How a [`Reply::List`] prints in cli.sh's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListStyle {
+    /// `[a, b]`.
+    JavaList,
+    /// One item per line; nothing when empty.
+    Lines,
 }
 
 /// The output streams of a session, with the colour and format settings.
@@ -95,12 +107,19 @@ impl Console {
                 Reply::Nothing => {}
                 Reply::Json(value) => self.line(&render::pretty(value)),
                 Reply::Text(text) => self.line(text),
+                Reply::List(items, ListStyle::JavaList) => self.line(&render::java_list(items)),
+                Reply::List(items, ListStyle::Lines) => {
+                    for item in items {
+                        self.line(item);
+                    }
+                }
             },
             Format::Json => {
                 let result = match reply {
                     Reply::Nothing => Value::Null,
                     Reply::Json(value) => value.clone(),
                     Reply::Text(text) => Value::String(text.clone()),
+                    Reply::List(items, _) => json!(items),
                 };
                 let doc = json!({"command": command, "ok": true, "result": result});
                 self.line(&render::compact_json(&doc));
@@ -248,6 +267,25 @@ mod tests {
         assert_eq!(
             err,
             "xsite: site take-offline failed: 1 of 2 caches failed: b (boom)\n"
+        );
+    }
+
+    #[test]
+    fn lists() {
+        let (mut console, captured) = Console::capture(Format::Cli);
+        let view = Reply::List(vec!["site-a".into(), "site-b".into()], ListStyle::JavaList);
+        console.reply("site view", &view);
+        console.reply(
+            "ls",
+            &Reply::List(vec!["a".into(), "b".into()], ListStyle::Lines),
+        );
+        console.reply("ls", &Reply::List(vec![], ListStyle::Lines));
+        assert_eq!(captured.take().0, "[site-a, site-b]\na\nb\n");
+        let (mut console, captured) = Console::capture(Format::Json);
+        console.reply("site view", &view);
+        assert_eq!(
+            captured.take().0,
+            "{\"command\":\"site view\",\"ok\":true,\"result\":[\"site-a\",\"site-b\"]}\n"
         );
     }
 

@@ -6,7 +6,7 @@
 
 use xsite_batch::script::Target;
 
-use crate::console::{Console, Reply};
+use crate::console::{Console, ListStyle, Reply};
 use crate::error::{CliError, CliResult, Kind};
 use crate::session::Session;
 
@@ -50,8 +50,5 @@ pub fn run(session: &mut Session, _console: &mut Console, target: &Target) -> Cl
         // resources: xsite lists nothing under them.
         _ => Vec::new(),
     };
-    if names.is_empty() {
-        return Ok(Reply::Nothing);
-    }
-    Ok(Reply::Text(names.join("\n")))
+    Ok(Reply::List(names, ListStyle::Lines))
 }

@@ -27,7 +27,7 @@ use xsite::{ConfigUpdate, StateTransferMode};
 use xsite_batch::script::{Resolution, SiteCommand, Target, TransferMode};
 
 use crate::commands::help;
-use crate::console::{Console, Reply};
+use crate::console::{Console, ListStyle, Reply};
 use crate::error::{CliError, CliResult, Kind};
 use crate::render;
 use crate::session::Session;
@@ -195,7 +195,7 @@ pub fn run(
             let info = container_info(session)?;
             let mut view = info.sites_view();
             view.sort();
-            Ok(Reply::Text(render::java_list(&view)))
+            Ok(Reply::List(view, ListStyle::JavaList))
         }
         S::Name => {
             let info = container_info(session)?;
@@ -207,7 +207,7 @@ pub fn run(
         }
         S::RelayNodes => {
             let info = container_info(session)?;
-            Ok(Reply::Text(render::java_list(&info.relay_nodes())))
+            Ok(Reply::List(info.relay_nodes(), ListStyle::JavaList))
         }
     }
 }

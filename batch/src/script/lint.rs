@@ -4,6 +4,7 @@ use std::fmt;
 
 use super::command::{Command, SiteCommand};
 use super::context::{Context, resolve};
+use super::lexer::split_words;
 use super::messages::{self, Mode};
 use super::parser::{ParseError, ParseErrorKind, parse_line};
 use super::script::{LineItem, Script, ScriptError};
@@ -202,14 +203,17 @@ fn lint_command(l: &mut Linter<'_>, n: usize, source: &str, command: &Command, c
             word: name.to_owned(),
         })
     };
-    // Commands that exist only in the interactive shell, or only in the REPL.
+    // Commands that exist only in the interactive shell, or only in the REPL. cli.sh names
+    // the word as typed (`exit`, not `quit`).
+    let typed = split_words(source).words.into_iter().next();
+    let name = typed.as_deref().unwrap_or(command.name());
     let batch_unknown = match command {
-        Command::Help { .. } | Command::Quit | Command::Extension(_) => mode == Mode::Batch,
+        Command::Extension(_) => mode == Mode::Batch,
         Command::Other(raw) => raw.name == "benchmark" && !version.has_benchmark(),
-        _ => false,
+        _ => mode == Mode::Batch && matches!(command.name(), "help" | "quit"),
     };
     if batch_unknown {
-        let error = unknown(command.name());
+        let error = unknown(name);
         let report = ScriptError {
             file: l.script.name.clone(),
             line: n,
@@ -220,8 +224,7 @@ fn lint_command(l: &mut Linter<'_>, n: usize, source: &str, command: &Command, c
             n,
             Severity::Error,
             format!(
-                "`{}` is not a cli.sh batch command: {}",
-                command.name(),
+                "`{name}` is not a cli.sh batch command: {}",
                 error.message(version, mode)
             ),
             Some(report.cli_report(version)),

@@ -817,10 +817,11 @@ fn lint_rejects_what_cli_sh_rejects() {
         ["1: One of the 'cache' and 'all-caches' options are required"]
     );
     assert_eq!(
-        errors("help site\nquit\n", &ctx),
+        errors("help site\nexit\nquit -h\n", &ctx),
         [
             "1: `help` is not a cli.sh batch command: batch 'help' is not a batch command. See 'batch --help'.",
-            "2: `quit` is not a cli.sh batch command: batch 'quit' is not a batch command. See 'batch --help'.",
+            "2: `exit` is not a cli.sh batch command: batch 'exit' is not a batch command. See 'batch --help'.",
+            "3: `quit` is not a cli.sh batch command: batch 'quit' is not a batch command. See 'batch --help'.",
         ]
     );
     assert_eq!(

@@ -53,7 +53,10 @@ async fn handle(State(ctx): State<Arc<SiteCtx>>, req: Request) -> Reply {
             text(status, body)
         };
     }
-    dispatch(&ctx, req).await
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let reply = dispatch(&ctx, req).await;
+    tracing::debug!(site = ctx.name, %method, %uri, status = reply.status().as_u16(), "request");
+    reply
 }
 
 /// A routed, authenticated request.

@@ -151,7 +151,7 @@ async fn dispatch(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
         query,
         body,
     };
-    execute(ctx, def, &req, user)
+    execute(ctx, def, &req)
 }
 
 /// ISPN000287, the authorization failure.
@@ -165,7 +165,7 @@ fn forbidden(user: &User, permission: &str) -> Reply {
     )
 }
 
-fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req, _user: Option<&User>) -> Reply {
+fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
     const CACHE: &str = "/v2/caches/{cacheName}";
     const ENTRY: &str = "/v2/caches/{cacheName}/{cacheKey}";
     const BACKUPS: &str = "/v2/caches/{cacheName}/x-site/backups/";

@@ -536,7 +536,7 @@ impl Client {
                 .inner
                 .http
                 .request(method.clone(), &url)
-                .header(ACCEPT, "application/json, text/plain, */*");
+                .header(ACCEPT, route.accept());
             let (header, lease) = auth.authorize(method.as_str(), &digest_uri, fresh.take());
             if let Some(header) = header {
                 let mut value = HeaderValue::from_str(&header).map_err(|_| {

@@ -284,6 +284,15 @@ impl Route<'_> {
         }
     }
 
+    /// The `Accept` header. Entries are read as text: asked for JSON first, the server tries to
+    /// convert a text value and answers 400 `ISPN000655`.
+    pub fn accept(&self) -> &'static str {
+        match self {
+            Route::EntryGet { .. } => "text/plain",
+            _ => "application/json, text/plain;q=0.9, */*;q=0.8",
+        }
+    }
+
     /// Whether the route may be retried after a failure that might have reached the server.
     ///
     /// Only reads are: a take-offline sent twice is harmless, but a retried push could restart a

@@ -48,7 +48,7 @@ impl Sites {
         self.sites.iter().filter(move |s| s.name != name)
     }
 
-    fn require(&self, name: &str, workflow: &str) -> Result<&Site, RunbookError> {
+    fn require(&self, name: &str, workflow: &str) -> Result<&Site, Box<RunbookError>> {
         self.get(name).ok_or_else(|| {
             setup_error(
                 workflow,
@@ -63,8 +63,8 @@ impl Sites {
 }
 
 /// An error found before any step ran: nothing was sent.
-fn setup_error(workflow: &str, site: &str, reason: String) -> RunbookError {
-    RunbookError {
+fn setup_error(workflow: &str, site: &str, reason: String) -> Box<RunbookError> {
+    Box::new(RunbookError {
         workflow: workflow.to_owned(),
         step: 0,
         title: "check the sites".to_owned(),
@@ -75,7 +75,7 @@ fn setup_error(workflow: &str, site: &str, reason: String) -> RunbookError {
         next: "configure both sites (URL and credentials) and name them as the servers do"
             .to_owned(),
         source: None,
-    }
+    })
 }
 
 /// How status is polled while waiting for a postcondition: start fast, slow down to a ceiling, so
@@ -219,7 +219,7 @@ pub async fn fence(
     site: &str,
     options: &Options,
     observer: &mut dyn FnMut(Event),
-) -> Result<(), RunbookError> {
+) -> Result<(), Box<RunbookError>> {
     let workflow = format!("fence {site}");
     sites.require(site, &workflow)?;
     let others: Vec<&Site> = sites.others(site).collect();
@@ -250,7 +250,7 @@ pub async fn resync(
     to: &str,
     options: &Options,
     observer: &mut dyn FnMut(Event),
-) -> Result<(), RunbookError> {
+) -> Result<(), Box<RunbookError>> {
     run_plan(
         sites,
         &Plan::resync(from, to, &options.caches),
@@ -266,7 +266,7 @@ pub async fn run_plan(
     plan: &Plan,
     options: &Options,
     observer: &mut dyn FnMut(Event),
-) -> Result<(), RunbookError> {
+) -> Result<(), Box<RunbookError>> {
     let workflow = plan.workflow.to_string();
     for step in &plan.steps {
         sites.require(&step.site, &workflow)?;
@@ -338,7 +338,7 @@ impl Runner<'_> {
         });
     }
 
-    async fn step(&mut self, step: &Step) -> Result<(), RunbookError> {
+    async fn step(&mut self, step: &Step) -> Result<(), Box<RunbookError>> {
         let started = Instant::now();
         (self.observer)(Event::StepStarted(step.clone()));
         let outcome = match &step.check {
@@ -652,7 +652,7 @@ impl Runner<'_> {
     }
 
     /// Dresses a stop as an error: reads each cache's state for the report and says what to do.
-    async fn error(&self, step: &Step, stopped: Stop) -> RunbookError {
+    async fn error(&self, step: &Step, stopped: Stop) -> Box<RunbookError> {
         let mut cache_states = Vec::new();
         if let Some(site) = self.sites.get(&step.site) {
             let outcomes = self
@@ -680,7 +680,7 @@ impl Runner<'_> {
                 cache_states.push((site.name.clone(), cache.to_owned(), state));
             }
         }
-        RunbookError {
+        Box::new(RunbookError {
             workflow: self.workflow.clone(),
             step: step.number,
             title: step.title.clone(),
@@ -690,7 +690,7 @@ impl Runner<'_> {
             cleared: self.cleared.clone(),
             next: self.next_hint(step),
             source: stopped.source,
-        }
+        })
     }
 
     fn next_hint(&self, step: &Step) -> String {

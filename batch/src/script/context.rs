@@ -165,7 +165,7 @@ impl Context {
     /// The context after `cd <path>`, or cli.sh's error. A path that ends on a cache key
     /// leaves the location as it was, as cli.sh does.
     pub fn cd(&self, path: &str) -> Result<Context, ResolveError> {
-        let current = self.location.as_ref().ok_or(ResolveError::NotConnected)?;
+        let current = self.location.as_ref().ok_or(ResolveError::NullConnection)?;
         let target = self.walk(current, path)?;
         let mut next = self.clone();
         if !matches!(target.last(), Some(Node::Key(_))) {
@@ -324,8 +324,16 @@ impl Resolution {
 /// Why a command fails once it runs, before any request is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolveError {
-    /// The command needs a connection (Aesh's activator).
+    /// The command needs a connection: interactively for every command that does (Aesh's
+    /// activator); in batch mode, where the activator lets every command run, for the REST
+    /// commands (`site status`, `site take-offline`, `clearcache`, …), which print this and
+    /// fail.
     NotConnected,
+    /// `disconnect` in batch mode without a connection: it prints `Not connected` and fails.
+    AlreadyDisconnected,
+    /// `site view|name|is-relay-node|relay-nodes`, `cd` and `ls` in batch mode without a
+    /// connection: they fail on a Java `NullPointerException` (worded by the JVM).
+    NullConnection,
     /// `--cache` together with `--all-caches`.
     MutuallyExclusive,
     /// Neither `--cache`, nor `--all-caches`, nor a cache in the context.
@@ -351,6 +359,11 @@ impl ResolveError {
     pub fn message(&self, version: CliVersion) -> String {
         match self {
             ResolveError::NotConnected => messages::NOT_AVAILABLE.to_owned(),
+            ResolveError::AlreadyDisconnected => messages::NOT_CONNECTED.to_owned(),
+            ResolveError::NullConnection => {
+                "NullPointerException: the command needs a connection (cli.sh is not connected)"
+                    .to_owned()
+            }
             ResolveError::MutuallyExclusive => messages::mutually_exclusive_cache_options(version),
             ResolveError::MissingCacheOrAllCaches => {
                 messages::requires_cache_or_all_caches(version)
@@ -363,28 +376,28 @@ impl ResolveError {
         }
     }
 
-    /// The line cli.sh prints for it. `cd` and `ls` failures go through the CLI's catch-all,
-    /// which prefixes the exception's class; REST commands print the message alone; a missing
-    /// connection aborts a batch, whose report names the class (see
-    /// [`ScriptError::cli_report`](super::ScriptError::cli_report)).
-    pub fn printed(&self, version: CliVersion) -> String {
-        let class = match self {
-            ResolveError::NoSuchResource { .. } => Some("IllegalArgumentException"),
-            ResolveError::NoParent => Some("IllegalStateException"),
-            ResolveError::NotConnected => Some("CommandException"),
-            _ => None,
-        };
-        match class {
-            Some(class) => format!("{class}: {}", self.message(version)),
-            None => self.message(version),
+    /// The line cli.sh prints for it, when known exactly. `cd` and `ls` failures go through the
+    /// CLI's catch-all, which prefixes the exception's class (on standard error); REST commands
+    /// print the message alone. `None` for [`ResolveError::NullConnection`], whose text comes
+    /// from the JVM.
+    pub fn printed(&self, version: CliVersion) -> Option<String> {
+        match self {
+            ResolveError::NullConnection => None,
+            ResolveError::NoSuchResource { .. } => Some(format!(
+                "IllegalArgumentException: {}",
+                self.message(version)
+            )),
+            ResolveError::NoParent => {
+                Some(format!("IllegalStateException: {}", self.message(version)))
+            }
+            _ => Some(self.message(version)),
         }
     }
 
-    /// Whether this failure stops a batch run by cli.sh `version`. From 16.0.9 every failure
-    /// does; before, only the missing connection does (Aesh throws it), the others print and
-    /// the batch goes on.
+    /// Whether this failure stops a batch run by cli.sh `version`: from 16.0.9 every failure
+    /// does; before, none of these does (only parse errors do), the batch goes on.
     pub fn stops_batch(&self, version: CliVersion) -> bool {
-        version.batch_stops_on_failure() || matches!(self, ResolveError::NotConnected)
+        version.batch_stops_on_failure()
     }
 }
 
@@ -407,7 +420,29 @@ fn needs_connection(name: &str) -> bool {
 /// [`Target::Local`] unchecked.
 pub fn resolve(command: &Command, context: &Context) -> Result<Resolution, ResolveError> {
     if needs_connection(command.name()) && !context.is_connected() {
-        return Err(ResolveError::NotConnected);
+        let error = match (context.mode(), command) {
+            (Mode::Interactive, _) => Some(ResolveError::NotConnected),
+            // In batch mode nothing stops the command: `-h` prints its usage, and the others
+            // fail each in its own way (recorded with cli.sh 14.0.28 and 16.0.7, disconnected).
+            (Mode::Batch, Command::Usage { .. } | Command::Site(SiteCommand::NoSubcommand)) => None,
+            (Mode::Batch, Command::Site(SiteCommand::StateTransferModeNoSubcommand)) => None,
+            (Mode::Batch, Command::Disconnect) => Some(ResolveError::AlreadyDisconnected),
+            (
+                Mode::Batch,
+                Command::Cd { .. }
+                | Command::Ls(_)
+                | Command::Site(
+                    SiteCommand::View
+                    | SiteCommand::Name
+                    | SiteCommand::IsRelayNode
+                    | SiteCommand::RelayNodes,
+                ),
+            ) => Some(ResolveError::NullConnection),
+            (Mode::Batch, _) => Some(ResolveError::NotConnected),
+        };
+        if let Some(error) = error {
+            return Err(error);
+        }
     }
     match command {
         Command::Site(site) => resolve_site(site, context),

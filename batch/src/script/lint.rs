@@ -5,7 +5,7 @@ use std::fmt;
 use super::command::{Command, SiteCommand};
 use super::context::{Context, resolve};
 use super::lexer::split_words;
-use super::messages::{self, Mode};
+use super::messages::Mode;
 use super::parser::{ParseError, ParseErrorKind, parse_line};
 use super::script::{LineItem, Script, ScriptError};
 use super::version::AeshLine;
@@ -246,10 +246,33 @@ fn lint_command(l: &mut Linter<'_>, n: usize, source: &str, command: &Command, c
                 || matches!(path.as_slice(), [a, b] if a == "site" && b == "state-transfer-mode");
             let long_help = source.split(' ').any(|w| w.eq_ignore_ascii_case("--help"));
             if group && long_help && version.aesh() == AeshLine::V2_8 {
-                // Aesh 2.8 reads `--help` after a group name as an unknown sub-command.
-                let names: Vec<&str> = path.iter().map(String::as_str).collect();
-                let message = messages::unknown_subcommand(version, mode, &names, "--help");
-                l.push(n, Severity::Error, message.clone(), Some(message));
+                // Aesh 2.8 reads `--help` after a group name as an unknown sub-command
+                // (recorded with 15.0.21, 15.2.6 and 16.0.7).
+                let group = if path.len() == 1 {
+                    vec!["site"]
+                } else {
+                    vec!["site", "state-transfer-mode"]
+                };
+                let error = ParseError::from_kind(ParseErrorKind::UnknownSubcommand {
+                    group,
+                    word: "--help".to_owned(),
+                });
+                let cli_output = match mode {
+                    Mode::Batch => ScriptError {
+                        file: l.script.name.clone(),
+                        line: n,
+                        text: source.to_owned(),
+                        error: error.clone(),
+                    }
+                    .cli_report(version),
+                    Mode::Interactive => error.message(version, mode),
+                };
+                l.push(
+                    n,
+                    Severity::Error,
+                    error.message(version, mode),
+                    Some(cli_output),
+                );
             } else {
                 l.push(
                     n,
@@ -307,7 +330,7 @@ fn lint_command(l: &mut Linter<'_>, n: usize, source: &str, command: &Command, c
         if error.stops_batch(version) && mode == Mode::Batch {
             message.push_str(" (the batch stops here)");
         }
-        l.push(n, Severity::Error, message, Some(error.printed(version)));
+        l.push(n, Severity::Error, message, error.printed(version));
     }
 }
 

@@ -189,8 +189,12 @@ pub(crate) fn no_such_resource(name: &str) -> String {
     format!("No such resource '{name}'")
 }
 
-/// Aesh `Executions`: a command whose activator needs a connection, run while disconnected.
+/// A command that needs a connection, run while disconnected: Aesh `Executions` (interactive,
+/// the activator) and `RestCliCommand.exec` (batch mode; recorded with 14.0.28 and 16.0.7).
 pub(crate) const NOT_AVAILABLE: &str = "The command is not available in the current context.";
+
+/// `disconnect` while disconnected, in batch mode (`Disconnect.exec`; recorded).
+pub(crate) const NOT_CONNECTED: &str = "Not connected";
 
 /// The line the batch runner prints for a failed line (`Messages.batchError`): up to 16.0.8 it
 /// heads the exception that aborts the batch; from 16.0.9 it follows every failed line.

@@ -712,25 +712,59 @@ fn resolution_errors() {
         )
         .is_ok()
     );
-    // No connection.
+    // No connection: in batch mode nothing stops the command (recorded with 14.0.28 and
+    // 16.0.7); interactively Aesh's activator refuses it.
     let off = Context::disconnected(CliVersion::V14_0, Mode::Batch);
-    let e = resolved("site view", &off).unwrap_err();
+    let e = resolved("site take-offline --all-caches --site=a", &off).unwrap_err();
     assert_eq!(
-        e.message(CliVersion::V14_0),
+        e.printed(CliVersion::V14_0).unwrap(),
         "The command is not available in the current context."
     );
-    assert!(e.stops_batch(CliVersion::V14_0));
+    assert!(!e.stops_batch(CliVersion::V14_0));
+    assert_eq!(
+        resolved("clearcache x", &off).unwrap_err(),
+        ResolveError::NotConnected
+    );
+    assert_eq!(
+        resolved("disconnect", &off)
+            .unwrap_err()
+            .message(CliVersion::V14_0),
+        "Not connected"
+    );
+    assert_eq!(
+        resolved("site view", &off).unwrap_err(),
+        ResolveError::NullConnection
+    );
+    assert_eq!(
+        resolved("cd caches", &off).unwrap_err(),
+        ResolveError::NullConnection
+    );
+    assert_eq!(
+        resolved("site view", &off)
+            .unwrap_err()
+            .printed(CliVersion::V14_0),
+        None
+    );
+    assert!(resolved("site take-offline -h", &off).is_ok());
+    let interactive = Context::disconnected(CliVersion::V14_0, Mode::Interactive);
+    for line in ["site view", "disconnect", "cd x", "site take-offline -h"] {
+        assert_eq!(
+            resolved(line, &interactive).unwrap_err(),
+            ResolveError::NotConnected,
+            "{line}"
+        );
+    }
     // cd.
     let e = resolved("cd nowhere", &ctx).unwrap_err();
     assert_eq!(
-        e.printed(CliVersion::V14_0),
+        e.printed(CliVersion::V14_0).unwrap(),
         "IllegalArgumentException: No such resource 'nowhere'"
     );
     assert!(!e.stops_batch(CliVersion::V14_0));
     assert!(e.stops_batch(CliVersion::new(16, 0, 9)));
     let e = resolved("cd ..", &root).unwrap_err();
     assert_eq!(
-        e.printed(CliVersion::V14_0),
+        e.printed(CliVersion::V14_0).unwrap(),
         "IllegalStateException: Command invoked from the wrong context"
     );
     let known = ctx.clone().with_caches(["work"]);
@@ -878,10 +912,20 @@ fn lint_follows_the_context() {
         ]
     );
     // disconnect, then commands need a connection again.
-    let text = "disconnect\nsite view\necho still fine\n";
+    let text = "disconnect\nsite status --all-caches\necho still fine\ndisconnect\n";
     assert_eq!(
         errors(text, &ctx),
-        ["2: The command is not available in the current context. (the batch stops here)"]
+        [
+            "2: The command is not available in the current context.",
+            "4: Not connected"
+        ]
+    );
+    assert_eq!(
+        errors(text, &Context::batch_job(CliVersion::new(16, 0, 9))),
+        [
+            "2: The command is not available in the current context. (the batch stops here)",
+            "4: Not connected (the batch stops here)"
+        ]
     );
 }
 
@@ -967,4 +1011,110 @@ fn command_tables_for_completion() {
     assert!(command_info(&["echo"]).unwrap().takes_arguments);
     let names = command_names();
     assert!(names.contains(&"site") && names.contains(&"stats") && names.contains(&"quit"));
+}
+
+/// One run of the real cli.sh recorded in `fixtures/` (see `fixtures/README.md`).
+struct Recorded {
+    file: String,
+    script: String,
+    exit: i32,
+    output: String,
+}
+
+/// Reads `=== <file>: <line>` (or `=== <file>` then `> <line>`s), `--- exit N; stdout:`, the
+/// `cat -A` stdout, `--- stderr:`, the `cat -A` stderr; the output comes back decoded (ESC
+/// restored, `$` removed, colour codes stripped).
+fn recorded_runs(text: &str) -> Vec<Recorded> {
+    let mut runs: Vec<Recorded> = Vec::new();
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix("=== ") {
+            let (file, script) = match header.split_once(": ") {
+                Some((file, line)) => (file.to_owned(), format!("{line}\n")),
+                None => (header.to_owned(), String::new()),
+            };
+            runs.push(Recorded {
+                file,
+                script,
+                exit: -1,
+                output: String::new(),
+            });
+        } else if let Some(run) = runs.last_mut() {
+            if let Some(line) = line.strip_prefix("> ") {
+                run.script.push_str(line);
+                run.script.push('\n');
+            } else if let Some(rest) = line.strip_prefix("--- exit ") {
+                run.exit = rest.split(';').next().unwrap().parse().unwrap();
+            } else if line != "--- stderr:" {
+                let decoded = line
+                    .strip_suffix('$')
+                    .unwrap_or(line)
+                    .replace("^[", "\u{1b}");
+                let mut plain = String::new();
+                let mut chars = decoded.chars();
+                while let Some(c) = chars.next() {
+                    if c == '\u{1b}' {
+                        for c in chars.by_ref() {
+                            if c.is_ascii_alphabetic() {
+                                break;
+                            }
+                        }
+                    } else {
+                        plain.push(c);
+                    }
+                }
+                run.output.push_str(&plain);
+                run.output.push('\n');
+            }
+        }
+    }
+    runs
+}
+
+/// Lint predicts what the real cli.sh printed, run without a server (14.0.28, 15.0.21,
+/// 15.2.6, 16.0.7): every predicted line is in the output, and a parse error is predicted
+/// exactly when the batch aborted (exit code 1).
+#[test]
+fn lint_matches_recorded_cli_runs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/script/fixtures");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(version) = name
+            .strip_suffix(".txt")
+            .and_then(|n| n.split_once('-'))
+            .map(|(_, v)| v.parse::<CliVersion>().unwrap())
+        else {
+            continue;
+        };
+        for run in recorded_runs(&std::fs::read_to_string(&path).unwrap()) {
+            let file = format!("/probe/{}", run.file);
+            let script = Parser::new().parse_script_lines(&file, &run.script, &NoVars);
+            let found = lint(&script, &Context::disconnected(version, Mode::Batch));
+            for d in found.iter().filter(|d| d.severity == Severity::Error) {
+                if let Some(expected) = &d.cli_output {
+                    assert!(
+                        run.output.contains(expected.as_str()),
+                        "{name} {}: expected {expected:?} in\n{}",
+                        run.file,
+                        run.output
+                    );
+                }
+            }
+            let predicts_abort = found.iter().any(|d| {
+                d.cli_output
+                    .as_deref()
+                    .is_some_and(|o| o.starts_with("Error executing file"))
+            });
+            assert_eq!(
+                predicts_abort,
+                run.exit == 1,
+                "{name} {}: {found:?}\n{}",
+                run.file,
+                run.output
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 80, "{checked}");
 }

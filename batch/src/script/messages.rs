@@ -1,8 +1,8 @@
 //! The texts cli.sh prints, in one place.
 //!
 //! Each function names the class or bundle the text comes from, so that a difference from a
-//! real transcript can be traced. Texts read from source only (not yet seen in a transcript of
-//! a real cli.sh) say so.
+//! real transcript can be traced. The tests compare them with real cli.sh output (14.0.28,
+//! 15.0.21, 15.2.6, 16.0.7); `Batch error` (16.0.9+) is read from source only.
 
 use super::version::{AeshLine, CliVersion};
 
@@ -152,8 +152,8 @@ pub(crate) fn number_format(value: &str) -> String {
 /// `--cache` together with `--all-caches` (`Messages.mutuallyExclusiveOptions`).
 ///
 /// 14.x/15.x take two names. 16.x takes varargs, and the message bundle formats an array
-/// parameter with `Arrays.toString`, which gives `'[cache, all-caches]'` (read from the
-/// jboss-logging-tools generator; not yet seen in a transcript).
+/// parameter with `Arrays.toString`, which gives `'[cache, all-caches]'` (jboss-logging-tools
+/// generator; recorded with 16.0.7).
 pub(crate) fn mutually_exclusive_cache_options(version: CliVersion) -> String {
     if version.varargs_option_messages() {
         "The options '[cache, all-caches]' are mutually exclusive".to_owned()
@@ -163,7 +163,7 @@ pub(crate) fn mutually_exclusive_cache_options(version: CliVersion) -> String {
 }
 
 /// Neither `--cache`, nor `--all-caches`, nor a cache in the `cd` context
-/// (`Messages.requiresOneOf`; same array formatting as above in 16.x).
+/// (`Messages.requiresOneOf`; same array formatting as above in 16.x, recorded with 16.0.7).
 pub(crate) fn requires_cache_or_all_caches(version: CliVersion) -> String {
     if version.varargs_option_messages() {
         "One of the '[cache, all-caches]' options is required".to_owned()

@@ -1071,7 +1071,7 @@ fn recorded_runs(text: &str) -> Vec<Recorded> {
 }
 
 /// Lint predicts what the real cli.sh printed, run without a server (14.0.28, 15.0.21,
-/// 15.2.6, 16.0.7): every predicted line is in the output, and a parse error is predicted
+/// 15.2.6, 16.0.7) or connected to one (16.0.7): every predicted line is in the output, and a parse error is predicted
 /// exactly when the batch aborted (exit code 1).
 #[test]
 fn lint_matches_recorded_cli_runs() {
@@ -1090,7 +1090,12 @@ fn lint_matches_recorded_cli_runs() {
         for run in recorded_runs(&std::fs::read_to_string(&path).unwrap()) {
             let file = format!("/probe/{}", run.file);
             let script = Parser::new().parse_script_lines(&file, &run.script, &NoVars);
-            let found = lint(&script, &Context::disconnected(version, Mode::Batch));
+            let context = if name.starts_with("connected-") {
+                Context::connected(version, Mode::Batch, DEFAULT_CONTAINER)
+            } else {
+                Context::disconnected(version, Mode::Batch)
+            };
+            let found = lint(&script, &context);
             for d in found.iter().filter(|d| d.severity == Severity::Error) {
                 if let Some(expected) = &d.cli_output {
                     assert!(
@@ -1116,5 +1121,5 @@ fn lint_matches_recorded_cli_runs() {
             checked += 1;
         }
     }
-    assert!(checked >= 80, "{checked}");
+    assert!(checked >= 84, "{checked}");
 }

@@ -119,14 +119,15 @@ impl Executor {
     fn resolve(&self, command: &Command) -> Result<Resolution, CliError> {
         resolve(command, &self.session.context).map_err(|error| {
             let version = self.session.context.version();
+            // The exact line cli.sh prints, or the message when the real one is the JVM's.
+            let printed =
+                |e: &ResolveError| e.printed(version).unwrap_or_else(|| e.message(version));
             let (kind, text) = match (&error, self.session.mode) {
                 (ResolveError::NotConnected, Mode::Interactive) => {
                     (Kind::NotConnected, error.message(version))
                 }
-                (ResolveError::NotConnected, Mode::Batch) => {
-                    (Kind::NotConnected, error.printed(version))
-                }
-                _ => (Kind::Usage, error.printed(version)),
+                (ResolveError::NotConnected, Mode::Batch) => (Kind::NotConnected, printed(&error)),
+                _ => (Kind::Usage, printed(&error)),
             };
             let mut err = CliError::new(kind, text);
             err = match error {

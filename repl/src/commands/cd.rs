@@ -10,9 +10,9 @@ use crate::session::Session;
 /// Runs `cd`.
 pub fn run(session: &mut Session, _console: &mut Console, path: &str) -> CliResult<Reply> {
     let version = session.context.version();
-    session.context = session
-        .context
-        .cd(path)
-        .map_err(|e: ResolveError| CliError::new(Kind::Usage, e.printed(version)))?;
+    session.context = session.context.cd(path).map_err(|e: ResolveError| {
+        let text = e.printed(version).unwrap_or_else(|| e.message(version));
+        CliError::new(Kind::Usage, text)
+    })?;
     Ok(Reply::Nothing)
 }

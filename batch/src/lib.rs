@@ -5,7 +5,8 @@
 //! - [`cr`]: the `Batch` (`infinispan.org/v2alpha1`) and `ConfigMap` resources, their YAML,
 //!   their validation, and the `oc` commands that apply them and wait for them.
 //! - [`check`]: reads a Batch job's log and reports every failed command.
-//! - [`procedures`]: the Data Grid steps of the Keycloak cross-site runbooks as scripts.
+//! - [`procedures`]: the Keycloak cross-site runbooks (the SDK's [`xsite::runbook::Plan`]s) as
+//!   scripts, one per step and site, with what each step's log must show.
 //!
 //! ```
 //! use std::time::Duration;
@@ -16,7 +17,7 @@
 //! let step = &procedures::switch_over("site-b", "site-a")[0];
 //! let batch = BatchCr::builder("infinispan")
 //!     .namespace("keycloak")
-//!     .step(step.name)
+//!     .step(step.name.clone())
 //!     .version(CliVersion::V14_0)
 //!     .script(&step.script)?;
 //! let yaml = batch.to_yaml()?; // for `batch.apply_command()`: oc -n keycloak apply -f -

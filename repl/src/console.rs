@@ -54,6 +54,8 @@ pub struct Console {
     pub color: bool,
     /// How results are printed.
     pub format: Format,
+    /// Whether stderr is a terminal: progress is drawn as spinners there, else as plain lines.
+    pub stderr_tty: bool,
 }
 
 impl std::fmt::Debug for Console {
@@ -73,6 +75,7 @@ impl Console {
             err: Box::new(io::stderr()),
             color,
             format,
+            stderr_tty: io::IsTerminal::is_terminal(&io::stderr()),
         }
     }
 
@@ -84,6 +87,7 @@ impl Console {
             err: Box::new(SharedBuf(captured.err.clone())),
             color: false,
             format,
+            stderr_tty: false,
         };
         (console, captured)
     }

@@ -28,6 +28,16 @@ pub enum Kind {
     NotConnected,
     /// The xsite invocation itself is wrong: bad arguments, unreadable files.
     Config,
+    /// A check found failures: a script cli.sh would refuse (`batch-cr`), a Batch log with a
+    /// failed command or a cache not "ok" (`batch-check`), a degraded site (`runbook status`).
+    Check,
+    /// A runbook stopped: an interlock held (a cache is never cleared unless its backups were
+    /// verified offline), a step's postcondition was not reached by its deadline, or a request
+    /// failed. The report says which step, each cache's state, and what to run next.
+    Stopped,
+    /// Not there yet: a Batch log shows the step ran but its postcondition is not reached (a
+    /// status still `mixed`, a push still `SENDING`); apply the step again.
+    NotYet,
     /// A bug in xsite.
     Internal,
 }
@@ -35,11 +45,14 @@ pub enum Kind {
 impl Kind {
     /// The process exit code for this kind when it ends a run.
     ///
-    /// cli.sh exits 1 for every failed command; xsite keeps 1 for those and uses 2 for a wrong
-    /// invocation (as clap does) and 255 for internal errors.
+    /// cli.sh exits 1 for every failed command; xsite keeps 1 for those (and for failed
+    /// checks), and uses 2 for a wrong invocation (as clap does), 3 for a runbook stopped by an
+    /// interlock or a postcondition, 4 for a step to apply again, and 255 for internal errors.
     pub fn exit_code(self) -> i32 {
         match self {
             Kind::Config => 2,
+            Kind::Stopped => 3,
+            Kind::NotYet => 4,
             Kind::Internal => 255,
             _ => 1,
         }
@@ -56,6 +69,9 @@ impl Kind {
             Kind::Tls => "tls",
             Kind::NotConnected => "not-connected",
             Kind::Config => "config",
+            Kind::Check => "check",
+            Kind::Stopped => "stopped",
+            Kind::NotYet => "not-yet",
             Kind::Internal => "internal",
         }
     }
@@ -227,6 +243,9 @@ mod tests {
         assert_eq!(Kind::Server.exit_code(), 1);
         assert_eq!(Kind::Usage.exit_code(), 1);
         assert_eq!(Kind::Config.exit_code(), 2);
+        assert_eq!(Kind::Check.exit_code(), 1);
+        assert_eq!(Kind::Stopped.exit_code(), 3);
+        assert_eq!(Kind::NotYet.exit_code(), 4);
         assert_eq!(Kind::Internal.exit_code(), 255);
     }
 

@@ -59,7 +59,9 @@ impl Executor {
         Executor {
             session,
             console,
-            parser: Parser::new(),
+            parser: commands::EXTENSIONS
+                .iter()
+                .fold(Parser::new(), |parser, name| parser.with_extension(*name)),
         }
     }
 

@@ -40,6 +40,10 @@ pub fn default_path() -> Option<PathBuf> {
 pub fn redact(line: &str) -> String {
     let trimmed = line.trim_start();
     if !trimmed.starts_with("connect") {
+        // `runbook … --site-url site-a=https://user:password@host` and the like.
+        if line.contains("://") && line.contains('@') {
+            return line.split(' ').map(redact_url).collect::<Vec<_>>().join(" ");
+        }
         return line.to_owned();
     }
     let mut out = Vec::new();
@@ -72,8 +76,9 @@ pub fn has_secret(line: &str) -> bool {
     redact(line) != line
 }
 
-/// `scheme://user:password@host` → `scheme://user:********@host`.
-fn redact_url(word: &str) -> String {
+/// `scheme://user:password@host` → `scheme://user:********@host` (anything before the scheme,
+/// such as `site-a=`, is kept).
+pub fn redact_url(word: &str) -> String {
     let Some(scheme_end) = word.find("://") else {
         return word.to_owned();
     };
@@ -111,6 +116,10 @@ mod tests {
         assert_eq!(
             redact("connect http://admin:s3cret@h:11222/rest"),
             "connect http://admin:********@h:11222/rest"
+        );
+        assert_eq!(
+            redact("runbook status --site-url site-a=http://admin:s3cret@h:11222"),
+            "runbook status --site-url site-a=http://admin:********@h:11222"
         );
         assert_eq!(
             redact("connect http://admin@h:11222"),

@@ -11,12 +11,14 @@ use clap::{Parser, ValueEnum};
 use secrecy::SecretString;
 use xsite_batch::script::{Command, Connect, Mode};
 use xsite_repl::batch::{self, OnError, Properties};
+use xsite_repl::commands::{self, Extension};
 use xsite_repl::console::{Console, Format};
 use xsite_repl::demo::DemoGrid;
 use xsite_repl::error::CliError;
 use xsite_repl::exec::{Executor, Outcome};
 use xsite_repl::prompt::TtyPrompter;
 use xsite_repl::session::{Session, TlsSettings};
+use xsite_repl::sites::{SiteConfig, SiteRegistry};
 use xsite_repl::{history, shell};
 
 /// A cli.sh-compatible shell for Infinispan / Red Hat Data Grid cross-site replication.
@@ -70,9 +72,20 @@ struct Args {
     #[arg(long = "on-error", value_enum, default_value_t = OnError::FailFast, value_name = "MODE")]
     on_error: OnError,
 
-    /// Starts an embedded two-site Data Grid and connects to site-a.
-    #[arg(long)]
+    /// Starts an embedded two-site Data Grid, connects to site-a, and names both sites for the
+    /// runbooks.
+    #[arg(long, global = true)]
     demo: bool,
+
+    /// A site for the runbooks, NAME=URL (site-a=https://dg.site-a.example.com:11222); may be
+    /// repeated. Passwords: XSITE_PASSWORD_<SITE>, XSITE_PASSWORD, or a prompt.
+    #[arg(long = "site-url", value_name = "NAME=URL")]
+    site_urls: Vec<String>,
+
+    /// The sites profile (default: ~/.config/xsite/sites.toml when it exists): [sites.NAME]
+    /// tables with url, username, ca-file, trustall. Never a password.
+    #[arg(long, value_name = "FILE", global = true)]
+    profile: Option<PathBuf>,
 
     /// How results are printed: as cli.sh does, or one JSON document per command.
     #[arg(long, value_enum, default_value_t = OutputArg::Cli, value_name = "FORMAT")]
@@ -91,8 +104,12 @@ struct Args {
     no_history: bool,
 
     /// Logs requests on stderr (-v: debug, -vv: trace).
-    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+
+    /// xsite's own commands, one-shot (they also work in the shell and in batch files).
+    #[command(subcommand)]
+    command: Option<Extension>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -181,7 +198,7 @@ fn run(args: Args) -> Result<i32, CliError> {
 
     let stdin_is_tty = std::io::stdin().is_terminal();
     let mut files = args.file.clone();
-    if files.is_empty() && !stdin_is_tty {
+    if files.is_empty() && !stdin_is_tty && args.command.is_none() {
         // Commands piped in without -f: read them as a batch, as `-f -` would.
         files.push("-".to_owned());
     }
@@ -200,6 +217,12 @@ fn run(args: Args) -> Result<i32, CliError> {
         OutputArg::Json => Format::Json,
     };
     let mut session = Session::new(tls, Box::new(TtyPrompter), mode);
+    if let Some(profile) = args.profile.clone().or_else(SiteRegistry::default_profile) {
+        session.sites.load_profile(&profile)?;
+    }
+    for spec in &args.site_urls {
+        session.sites.set_url(spec)?;
+    }
 
     let demo = if args.demo {
         let grid = DemoGrid::start()
@@ -208,21 +231,57 @@ fn run(args: Args) -> Result<i32, CliError> {
             xsite_sim::ADMIN_USER.to_owned(),
             SecretString::from(xsite_sim::ADMIN_PASSWORD),
         ));
-        eprintln!(
-            "xsite: embedded two-site grid running (Infinispan 14.0 simulator; user {} / {}):\n  \
-             site-a  {}\n  site-b  {}\nxsite: connected to site-a; to switch: connect {}",
-            xsite_sim::ADMIN_USER,
-            xsite_sim::ADMIN_PASSWORD,
-            grid.site_a_url(),
-            grid.site_b_url(),
-            grid.site_b_url()
-        );
+        for (name, url) in [("site-a", grid.site_a_url()), ("site-b", grid.site_b_url())] {
+            session.sites.insert(SiteConfig {
+                username: Some(xsite_sim::ADMIN_USER.to_owned()),
+                password: Some(SecretString::from(xsite_sim::ADMIN_PASSWORD)),
+                ..SiteConfig::from_url(name, url)?
+            });
+        }
+        if args.command.is_none() {
+            eprintln!(
+                "xsite: embedded two-site grid running (Infinispan 14.0 simulator; user {} / {}):\n  \
+                 site-a  {}\n  site-b  {}\nxsite: connected to site-a; to switch: connect {}\n\
+                 xsite: both sites are named for the runbooks: try runbook status, or \
+                 runbook resync --from site-a --to site-b --dry-run",
+                xsite_sim::ADMIN_USER,
+                xsite_sim::ADMIN_PASSWORD,
+                grid.site_a_url(),
+                grid.site_b_url(),
+                grid.site_b_url()
+            );
+        }
         Some(grid)
     } else {
         None
     };
 
     let mut executor = Executor::new(session, Console::stdio(color, format));
+
+    if let Some(command) = &args.command {
+        // One-shot: xsite's own command, without connecting or reading batch files.
+        let label = match command {
+            Extension::BatchCr(_) => "batch-cr",
+            Extension::BatchCheck(_) => "batch-check",
+            Extension::Runbook(_) => "runbook",
+        };
+        let Executor {
+            session, console, ..
+        } = &mut executor;
+        let code = match commands::run_parsed(session, console, command) {
+            Ok(reply) => {
+                console.reply(label, &reply);
+                0
+            }
+            Err(error) => {
+                console.error(label, &error);
+                error.exit_code()
+            }
+        };
+        drop(executor);
+        drop(demo);
+        return Ok(code);
+    }
 
     let connect_to = args
         .connect

@@ -15,6 +15,12 @@ pub trait Prompter {
     fn username(&mut self) -> Option<String>;
     /// Asks for a password without echo (`Password: `); `None` if nobody can be asked.
     fn password(&mut self) -> Option<SecretString>;
+    /// Asks for a password without echo, with the given prompt (`Password for developer at
+    /// site-a: `); `None` if nobody can be asked. By default, as [`Prompter::password`].
+    fn password_for(&mut self, prompt: &str) -> Option<SecretString> {
+        let _ = prompt;
+        self.password()
+    }
 }
 
 /// Asks on the controlling terminal, when standard input is one (like cli.sh, which asks only
@@ -50,6 +56,15 @@ impl Prompter for TtyPrompter {
             return None;
         }
         rpassword::prompt_password("Password: ")
+            .ok()
+            .map(SecretString::from)
+    }
+
+    fn password_for(&mut self, prompt: &str) -> Option<SecretString> {
+        if !can_ask() {
+            return None;
+        }
+        rpassword::prompt_password(prompt)
             .ok()
             .map(SecretString::from)
     }

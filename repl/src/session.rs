@@ -14,6 +14,7 @@ use xsite_batch::script::{CliVersion, Context, Mode, ResolveError};
 
 use crate::error::{CliError, CliResult, Kind};
 use crate::prompt::Prompter;
+use crate::sites::SiteRegistry;
 use crate::target::Target;
 
 /// TLS settings: from the top-level options, overridden per `connect`.
@@ -93,6 +94,8 @@ pub struct Session {
     pub mode: Mode,
     /// Credentials `connect` uses when none are given and the server asks (the demo grid's).
     pub default_credentials: Option<(String, SecretString)>,
+    /// The named sites the runbooks work on (`--site-url`, the profile, the demo grid).
+    pub sites: SiteRegistry,
 }
 
 impl std::fmt::Debug for Session {
@@ -100,6 +103,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("conn", &self.conn)
             .field("mode", &self.mode)
+            .field("sites", &self.sites)
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +124,7 @@ impl Session {
             names: SharedNames::default(),
             mode,
             default_credentials: None,
+            sites: SiteRegistry::default(),
         }
     }
 

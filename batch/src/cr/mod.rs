@@ -46,6 +46,10 @@ pub const MANAGED_BY: &str = "xsite";
 pub const LABEL_PROCEDURE: &str = "xsite/procedure";
 /// Label naming the step of the procedure.
 pub const LABEL_STEP: &str = "xsite/step";
+/// Label naming the site whose cluster the Batch must be applied on (runbooks span two sites).
+pub const LABEL_SITE: &str = "xsite/site";
+/// Annotation saying, for a person, where and in which order a runbook's Batch is applied.
+pub const ANNOTATION_APPLY_ON: &str = "xsite/apply-on";
 
 /// The prefix of generated names when no procedure or step is given.
 const DEFAULT_PREFIX: &str = "xsite";
@@ -61,6 +65,9 @@ pub struct ObjectMeta {
     /// `metadata.labels`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
+    /// `metadata.annotations`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub annotations: IndexMap<String, String>,
 }
 
 /// A `Batch`.
@@ -214,6 +221,7 @@ pub struct BatchBuilder {
     cpu: Option<String>,
     memory: Option<String>,
     labels: IndexMap<String, String>,
+    annotations: IndexMap<String, String>,
     version: CliVersion,
     markers: bool,
     clock: Box<dyn Fn() -> SystemTime + Send + Sync>,
@@ -232,6 +240,7 @@ impl fmt::Debug for BatchBuilder {
             .field("cpu", &self.cpu)
             .field("memory", &self.memory)
             .field("labels", &self.labels)
+            .field("annotations", &self.annotations)
             .field("version", &self.version)
             .field("markers", &self.markers)
             .finish_non_exhaustive()
@@ -255,6 +264,7 @@ impl BatchCr {
             cpu: None,
             memory: None,
             labels: IndexMap::new(),
+            annotations: IndexMap::new(),
             version: CliVersion::default(),
             markers: true,
             clock: Box::new(SystemTime::now),
@@ -465,6 +475,12 @@ impl BatchBuilder {
         self
     }
 
+    /// An annotation on the Batch (and its ConfigMap).
+    pub fn annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> BatchBuilder {
+        self.annotations.insert(key.into(), value.into());
+        self
+    }
+
     /// The cli.sh version of the cluster (the server image), for lint.
     pub fn version(mut self, version: CliVersion) -> BatchBuilder {
         self.version = version;
@@ -530,6 +546,7 @@ impl BatchBuilder {
             name: name.clone(),
             namespace: self.namespace,
             labels,
+            annotations: self.annotations,
         };
         let container = (self.cpu.is_some() || self.memory.is_some()).then_some(BatchContainer {
             cpu: self.cpu,
@@ -588,6 +605,14 @@ fn metadata_violations(meta: &ObjectMeta, at: &str) -> Vec<Violation> {
             &format!("{at}.namespace"),
             format!("Invalid value: \"{ns}\": {e}"),
         ));
+    }
+    for key in meta.annotations.keys() {
+        if let Some(e) = names::label_key_error(key) {
+            out.push(Violation::new(
+                &format!("{at}.annotations"),
+                format!("Invalid value: \"{key}\": {e}"),
+            ));
+        }
     }
     for (key, value) in &meta.labels {
         if let Some(e) = names::label_key_error(key) {

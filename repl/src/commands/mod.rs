@@ -1,6 +1,8 @@
 //! One file per command. Each `run` goes from the typed command (parsed by the shared command
 //! model, `xsite_batch::script`) straight to one SDK call and returns what to print.
 
+pub mod batch_check;
+pub mod batch_cr;
 pub mod cd;
 pub mod clearcache;
 pub mod connect;
@@ -9,9 +11,10 @@ pub mod echo;
 pub mod help;
 pub mod ls;
 pub mod quit;
+pub mod runbook;
 pub mod site;
 
-use xsite_batch::script::{Command, Resolution};
+use xsite_batch::script::{Command, RawCommand, Resolution};
 
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult};
@@ -35,10 +38,71 @@ pub fn run(
         Command::Help { topic } => help::run(console, topic),
         Command::Usage { path } => help::run_usage(console, path),
         Command::Quit => quit::run(session),
-        Command::Other(raw) | Command::Extension(raw) => Err(CliError::usage(format!(
+        Command::Extension(raw) => run_extension(session, console, raw),
+        Command::Other(raw) => Err(CliError::usage(format!(
             "xsite does not implement the cli.sh command '{}'",
             raw.name
         ))
         .with_hint("xsite covers cross-site work: connect, cd, ls, site, clearcache, echo, help")),
+    }
+}
+
+/// The commands xsite adds to cli.sh's, parsed by the shared model as extensions and then by
+/// clap, with the same arguments as the one-shot `xsite <command> …`.
+pub const EXTENSIONS: [&str; 3] = ["batch-cr", "batch-check", "runbook"];
+
+/// xsite's own commands: one-shot (`xsite runbook …`) or typed in the shell or a batch file.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Extension {
+    /// A cli.sh script as a Batch CR.
+    BatchCr(batch_cr::BatchCrArgs),
+    /// Checks a Batch job's log.
+    BatchCheck(batch_check::BatchCheckArgs),
+    /// The Keycloak multi-site runbooks.
+    Runbook(runbook::RunbookArgs),
+}
+
+/// A line of one of xsite's own commands, for clap.
+#[derive(Debug, clap::Parser)]
+#[command(name = "xsite", no_binary_name = true, disable_version_flag = true)]
+struct ExtensionLine {
+    #[command(subcommand)]
+    command: Extension,
+}
+
+/// Runs one of xsite's own commands.
+pub fn run_extension(
+    session: &mut Session,
+    console: &mut Console,
+    raw: &RawCommand,
+) -> CliResult<Reply> {
+    use clap::Parser as _;
+    let words = std::iter::once(raw.name.clone()).chain(raw.args.iter().cloned());
+    let extension = match ExtensionLine::try_parse_from(words) {
+        Ok(line) => line.command,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let text = e.render().to_string();
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    Ok(Reply::Text(text.trim_end().to_owned()))
+                }
+                _ => Err(CliError::usage(text.trim_end().to_owned())),
+            };
+        }
+    };
+    run_parsed(session, console, &extension)
+}
+
+/// Runs a parsed xsite command.
+pub fn run_parsed(
+    session: &mut Session,
+    console: &mut Console,
+    extension: &Extension,
+) -> CliResult<Reply> {
+    match extension {
+        Extension::BatchCr(args) => batch_cr::run(console, args),
+        Extension::BatchCheck(args) => batch_check::run(console, args),
+        Extension::Runbook(args) => runbook::run(session, console, args),
     }
 }

@@ -21,7 +21,9 @@ use crate::history;
 use crate::session::{Names, SharedNames};
 
 /// The top-level commands.
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 13] = [
+    "batch-check",
+    "batch-cr",
     "cd",
     "clearcache",
     "connect",
@@ -31,6 +33,7 @@ const COMMANDS: [&str; 10] = [
     "help",
     "ls",
     "quit",
+    "runbook",
     "site",
 ];
 
@@ -161,6 +164,20 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             paths
         }
         "connect" => owned(&CONNECT_OPTIONS),
+        "runbook" if rest.is_empty() => owned(&["fence", "resync", "sites", "status"]),
+        "runbook" => match rest.last().copied() {
+            Some("--from" | "--to" | "--site") => names.sites.clone(),
+            Some("--cache-set") => owned(&["keycloak-25", "keycloak-26"]),
+            _ => owned(&[
+                "--cache-set",
+                "--dry-run",
+                "--emit-batch",
+                "--from",
+                "--site",
+                "--site-url",
+                "--to",
+            ]),
+        },
         "help" if rest.is_empty() => owned(&COMMANDS),
         "help" if rest == ["site"] => owned(&SITE_SUBCOMMANDS),
         _ => Vec::new(),

@@ -190,8 +190,8 @@ pub fn check_script(
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .map(|d| match &d.cli_output {
-                Some(output) => format!("{d}\n  cli.sh: {output}"),
-                None => d.to_string(),
+                Some(output) if *output != d.message => format!("{d}\n  cli.sh: {output}"),
+                _ => d.to_string(),
             })
             .collect();
         return Err(CliError::new(Kind::Check, lines.join("\n"))
@@ -224,7 +224,9 @@ pub fn oc_commands(cr: &BatchCr, wait: Duration) -> Vec<String> {
         "# Apply it (a Batch runs once; to run the script again, apply it under a new name):"
             .to_owned(),
     ];
-    out.push(format!("{} < FILE.yaml", cr.apply_command()));
+    let file = format!("{}.yaml", cr.name());
+    out.push(format!("# (the YAML above, saved as {file})"));
+    out.push(cr.apply_command().replacen(" -f -", &format!(" -f {file}"), 1));
     out.push(
         "# Wait for Succeeded or Failed (oc wait --for=jsonpath=…=Succeeded never notices Failed);"
             .to_owned(),

@@ -121,6 +121,41 @@ const ENTRIES: &[Entry] = &[
         about: "Removes every entry: POST /rest/v2/caches/C?action=clear. The clear replicates to online backups: take them offline first.",
     },
     Entry {
+        path: &["runbook"],
+        synopsis: "runbook <status|fence|resync|sites> [--cache-set keycloak-25|keycloak-26|A,B] [--site-url NAME=URL]",
+        about: "The Keycloak multi-site runbooks over both sites, with interlocks. Sites are named: --site-url, the profile\n  (~/.config/xsite/sites.toml, --profile), or --demo. --dry-run prints the plan; --emit-batch prints Batch CRs.\n  Exit codes: 0 done, 2 usage, 3 stopped by an interlock or a postcondition.",
+    },
+    Entry {
+        path: &["runbook", "status"],
+        synopsis: "runbook status [--cache-set SET]",
+        about: "Both sites and all caches: sites view, backup and push status per cache, anything degraded (then exit 1).",
+    },
+    Entry {
+        path: &["runbook", "fence"],
+        synopsis: "runbook fence --site S [--from STAY] [--dry-run] [--emit-batch --cluster C [--namespace NS]]",
+        about: "From the sites that stay, takes S offline for every cache and verifies it (procedure 1). Idempotent.",
+    },
+    Entry {
+        path: &["runbook", "resync"],
+        synopsis: "runbook resync --from GOOD --to STALE [--dry-run] [--step-deadline SECS] [--emit-batch --cluster C [--namespace NS]]",
+        about: "Replaces STALE's caches with GOOD's (procedure 3; swapped: procedure 4). Each cache is cleared only after\n  its backups were seen offline; the push is followed per cache until OK. Scale Keycloak on STALE to 0 first.",
+    },
+    Entry {
+        path: &["runbook", "sites"],
+        synopsis: "runbook sites [--site-url NAME=URL]",
+        about: "Lists the configured sites: URL, user, where the password comes from (never the password).",
+    },
+    Entry {
+        path: &["batch-cr"],
+        synopsis: "batch-cr --cluster C [--namespace NS] [--name N] [--config-map] [--cpu L[:R]] [--memory L[:R]] (-f FILE | COMMAND…)",
+        about: "Prints a Batch CR (YAML) for a script, after checking it as cli.sh would run it; the oc commands to apply it,\n  wait for Succeeded or Failed, and read its log go to stderr.",
+    },
+    Entry {
+        path: &["batch-check"],
+        synopsis: "batch-check [FILE|-] [--script FILE | --batch FILE] [--expect-status SITE=STATUS | --expect-push-ok SITE]",
+        about: "Reads a Batch job's log (oc logs job/N -c batch): every failed command and every cache not \"ok\" (then exit 1).",
+    },
+    Entry {
         path: &["echo"],
         synopsis: "echo <text>",
         about: "Prints the text.",
@@ -252,6 +287,10 @@ pub fn run(_console: &mut Console, topic: &[String]) -> CliResult<Reply> {
         let mut text = String::from("Commands (help <command> for details):");
         for entry in ENTRIES.iter().filter(|e| e.path.len() == 1) {
             text.push_str(&format!("\n  {:<12} {}", entry.path[0], entry.synopsis));
+        }
+        text.push_str("\n\nRunbooks:");
+        for entry in ENTRIES.iter().filter(|e| e.path.len() == 2 && e.path[0] == "runbook") {
+            text.push_str(&format!("\n  {}", entry.synopsis));
         }
         text.push_str(
             "\n\nBatch files: xsite -f FILE (or -f - for stdin); # in column 0 starts a comment, \

@@ -480,6 +480,8 @@ mod tests {
         };
         let verdict = |log: &str| clear.verdict(&check_log_with_script(log, &script));
         assert_eq!(verdict(&log("offline")), Verdict::Done);
-        assert!(matches!(verdict(&log("online")), Verdict::Failed(m) if m.contains("work: site-a is online")));
+        assert!(
+            matches!(verdict(&log("online")), Verdict::Failed(m) if m.contains("work: site-a is online"))
+        );
     }
 }

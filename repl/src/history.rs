@@ -42,7 +42,11 @@ pub fn redact(line: &str) -> String {
     if !trimmed.starts_with("connect") {
         // `runbook … --site-url site-a=https://user:password@host` and the like.
         if line.contains("://") && line.contains('@') {
-            return line.split(' ').map(redact_url).collect::<Vec<_>>().join(" ");
+            return line
+                .split(' ')
+                .map(redact_url)
+                .collect::<Vec<_>>()
+                .join(" ");
         }
         return line.to_owned();
     }

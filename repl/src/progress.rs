@@ -74,9 +74,9 @@ impl Progress {
                     bar
                 });
                 match status {
-                    PushStateStatus::Ok
-                    | PushStateStatus::Error
-                    | PushStateStatus::Canceled => bar.finish_with_message(text),
+                    PushStateStatus::Ok | PushStateStatus::Error | PushStateStatus::Canceled => {
+                        bar.finish_with_message(text)
+                    }
                     _ => bar.set_message(text),
                 }
             }

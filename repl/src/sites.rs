@@ -65,8 +65,8 @@ impl SiteConfig {
                 "a site needs a name: --site-url NAME=URL, not '{url}'"
             )));
         }
-        let parsed = target::parse(Some(url))
-            .map_err(|e| CliError::config(format!("site {name}: {e}")))?;
+        let parsed =
+            target::parse(Some(url)).map_err(|e| CliError::config(format!("site {name}: {e}")))?;
         Ok(SiteConfig {
             name: name.to_owned(),
             url: parsed.base_url(),
@@ -127,8 +127,9 @@ impl SiteRegistry {
     pub fn default_profile() -> Option<PathBuf> {
         let dir = match std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
             Some(dir) => PathBuf::from(dir),
-            None => PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?)
-                .join(".config"),
+            None => {
+                PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?).join(".config")
+            }
         };
         let path = dir.join("xsite").join("sites.toml");
         path.is_file().then_some(path)
@@ -323,7 +324,10 @@ mod tests {
         let a = sites.get("site-a").unwrap();
         assert_eq!(a.url, "https://a.example.com:11222");
         assert_eq!(a.ca_file.as_deref(), Some(Path::new("/ca.pem")));
-        assert_eq!(sites.get("site-b").unwrap().url, "http://b.example.com:11222");
+        assert_eq!(
+            sites.get("site-b").unwrap().url,
+            "http://b.example.com:11222"
+        );
         sites
             .set_url("site-a=https://admin:s3cret@a2.example.com:11222")
             .unwrap();
@@ -347,7 +351,7 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("never hold secrets"), "{err}");
         assert!(!err.message.contains("s3cret"));
-        assert_eq!(err.hints[0].contains("XSITE_PASSWORD_SITE_A"), true);
+        assert!(err.hints[0].contains("XSITE_PASSWORD_SITE_A"));
     }
 
     #[test]

@@ -19,7 +19,9 @@ use crate::error::{CliError, CliResult, Kind};
 
 /// `batch-check`: checks a Batch job's log.
 #[derive(Debug, Clone, clap::Args)]
-#[command(about = "Checks a Batch job's log (oc logs job/<name> -c batch): every failed command and every cache not \"ok\"")]
+#[command(
+    about = "Checks a Batch job's log (oc logs job/<name> -c batch): every failed command and every cache not \"ok\""
+)]
 pub struct BatchCheckArgs {
     /// The log file ("-" or nothing: standard input).
     #[arg(value_name = "FILE|-")]
@@ -115,7 +117,9 @@ fn script(args: &BatchCheckArgs) -> CliResult<Option<Script>> {
         return Ok(None);
     };
     // Invalid lines are kept: the check reports the batch stopping there.
-    Ok(Some(Parser::new().parse_script_lines(&name, &text, &NoVars)))
+    Ok(Some(
+        Parser::new().parse_script_lines(&name, &text, &NoVars),
+    ))
 }
 
 /// Runs `batch-check`.
@@ -131,11 +135,8 @@ pub fn run(console: &mut Console, args: &BatchCheckArgs) -> CliResult<Reply> {
         console.line(line);
     }
     if !report.is_success() {
-        return Err(CliError::new(
-            Kind::Check,
-            "",
-        )
-        .with_hint("do not apply the next step: read the failures above"));
+        return Err(CliError::new(Kind::Check, "")
+            .with_hint("do not apply the next step: read the failures above"));
     }
     let Some(expectation) = expectation else {
         return Ok(Reply::Nothing);

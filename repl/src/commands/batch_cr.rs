@@ -102,7 +102,9 @@ impl BatchOptions {
 
 /// `batch-cr`: prints a Batch CR for a cli.sh script.
 #[derive(Debug, Clone, clap::Args)]
-#[command(about = "Prints a Batch CR (YAML) for a cli.sh script, checked first as cli.sh would run it")]
+#[command(
+    about = "Prints a Batch CR (YAML) for a cli.sh script, checked first as cli.sh would run it"
+)]
 pub struct BatchCrArgs {
     /// The script ("-" reads standard input, as does a pipe without -f).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -197,7 +199,10 @@ pub fn check_script(
         return Err(CliError::new(Kind::Check, lines.join("\n"))
             .with_hint("nothing was printed for the cluster: fix the script first"));
     }
-    for warning in diagnostics.iter().filter(|d| d.severity == Severity::Warning) {
+    for warning in diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+    {
         console.note(&warning.to_string());
     }
     if script.commands().next().is_none() {
@@ -226,7 +231,10 @@ pub fn oc_commands(cr: &BatchCr, wait: Duration) -> Vec<String> {
     ];
     let file = format!("{}.yaml", cr.name());
     out.push(format!("# (the YAML above, saved as {file})"));
-    out.push(cr.apply_command().replacen(" -f -", &format!(" -f {file}"), 1));
+    out.push(
+        cr.apply_command()
+            .replacen(" -f -", &format!(" -f {file}"), 1),
+    );
     out.push(
         "# Wait for Succeeded or Failed (oc wait --for=jsonpath=…=Succeeded never notices Failed);"
             .to_owned(),
@@ -250,9 +258,9 @@ pub fn run(console: &mut Console, args: &BatchCrArgs) -> CliResult<Reply> {
         builder = builder.name(name.clone());
     }
     for label in &args.labels {
-        let (key, value) = label.split_once('=').ok_or_else(|| {
-            CliError::config(format!("--label takes KEY=VALUE, not '{label}'"))
-        })?;
+        let (key, value) = label
+            .split_once('=')
+            .ok_or_else(|| CliError::config(format!("--label takes KEY=VALUE, not '{label}'")))?;
         builder = builder.label(key, value);
     }
     let cr = builder.script(&script).map_err(cr_error)?;

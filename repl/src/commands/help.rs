@@ -289,7 +289,10 @@ pub fn run(_console: &mut Console, topic: &[String]) -> CliResult<Reply> {
             text.push_str(&format!("\n  {:<12} {}", entry.path[0], entry.synopsis));
         }
         text.push_str("\n\nRunbooks:");
-        for entry in ENTRIES.iter().filter(|e| e.path.len() == 2 && e.path[0] == "runbook") {
+        for entry in ENTRIES
+            .iter()
+            .filter(|e| e.path.len() == 2 && e.path[0] == "runbook")
+        {
             text.push_str(&format!("\n  {}", entry.synopsis));
         }
         text.push_str(

@@ -521,7 +521,14 @@ fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> Cl
     let options = args.run.options(caches)?;
     let sites = connect(session, &[&args.from, &args.to])?;
     let plans = [plan];
-    run_logged(session, console, &plans, &sites, &options, Job::Plans(&plans))
+    run_logged(
+        session,
+        console,
+        &plans,
+        &sites,
+        &options,
+        Job::Plans(&plans),
+    )
 }
 
 fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> CliResult<Reply> {
@@ -540,8 +547,7 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
     if report.is_healthy() {
         Ok(Reply::Nothing)
     } else {
-        Err(CliError::new(Kind::Check, "")
-            .with_hint("something is degraded: see the list above"))
+        Err(CliError::new(Kind::Check, "").with_hint("something is degraded: see the list above"))
     }
 }
 
@@ -562,32 +568,42 @@ pub fn render_status(report: &StatusReport) -> Vec<String> {
             };
             lines.push(format!("  all caches to {other}: {status}"));
         }
-        let width = site
+        let join = |list: &[(String, String)]| {
+            list.iter()
+                .map(|(s, st)| format!("{s} {st}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let rows: Vec<(String, String, String)> = site
             .caches
             .iter()
-            .map(|c| c.cache.len())
-            .max()
-            .unwrap_or(0)
-            .max(5);
-        lines.push(format!("  {:width$}  backups  push", "cache"));
-        for row in &site.caches {
-            let backups = match &row.backups {
-                Ok(list) => list
-                    .iter()
-                    .map(|(s, st)| format!("{s} {st}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                Err(e) => format!("unreadable ({e})"),
-            };
-            let push = match &row.push {
-                Ok(list) => list
-                    .iter()
-                    .map(|(s, st)| format!("{s} {st}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                Err(e) => format!("unreadable ({e})"),
-            };
-            lines.push(format!("  {:width$}  {backups}  push {push}", row.cache));
+            .map(|row| {
+                let backups = match &row.backups {
+                    Ok(list) => join(
+                        &list
+                            .iter()
+                            .map(|(s, st)| (s.clone(), st.to_string()))
+                            .collect::<Vec<_>>(),
+                    ),
+                    Err(e) => format!("unreadable ({e})"),
+                };
+                let push = match &row.push {
+                    Ok(list) => join(
+                        &list
+                            .iter()
+                            .map(|(s, st)| (s.clone(), st.to_string()))
+                            .collect::<Vec<_>>(),
+                    ),
+                    Err(e) => format!("unreadable ({e})"),
+                };
+                (row.cache.clone(), backups, push)
+            })
+            .collect();
+        let w1 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(5);
+        let w2 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(7);
+        lines.push(format!("  {:w1$}  {:w2$}  push", "cache", "backups"));
+        for (cache, backups, push) in rows {
+            lines.push(format!("  {cache:w1$}  {backups:w2$}  {push}"));
         }
     }
     if report.is_healthy() {
@@ -633,9 +649,10 @@ pub fn emit_batches(
     for line in plan_header(first).into_iter().skip(1) {
         out.push(line);
     }
-    let cluster = options.cluster.clone().ok_or_else(|| {
-        CliError::config("--emit-batch needs --cluster NAME (the Infinispan CR)")
-    })?;
+    let cluster = options
+        .cluster
+        .clone()
+        .ok_or_else(|| CliError::config("--emit-batch needs --cluster NAME (the Infinispan CR)"))?;
     out.push(format!(
         "# Infinispan CR {cluster}{}",
         options
@@ -703,7 +720,10 @@ pub fn emit_batches(
                 "# On {}'s cluster: apply, wait (exit 0 Succeeded, 1 Failed, 2 timeout), check:",
                 step.run_on
             ));
-            out.push(cr.apply_command().replacen(" -f -", &format!(" -f {file}"), 1));
+            out.push(
+                cr.apply_command()
+                    .replacen(" -f -", &format!(" -f {file}"), 1),
+            );
             out.extend(
                 cr.wait_script(options.wait_timeout())
                     .lines()

@@ -100,7 +100,8 @@ impl Progress {
         }
     }
 
-    /// Stops every spinner.
+    /// Stops every spinner and takes them off the screen (the log has each cache's result);
+    /// later updates start new ones.
     pub fn finish(&mut self) {
         if let Progress::Bars { bars, multi } = self {
             for bar in bars.values() {
@@ -109,6 +110,8 @@ impl Progress {
                 }
             }
             let _ = multi.clear();
+            bars.clear();
+            *multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         }
     }
 }

@@ -350,6 +350,7 @@ impl Log<'_> {
                     .update(self.console, &site, &cache, &status, elapsed);
             }
             Event::StepFinished { elapsed, .. } => {
+                self.progress.finish();
                 let check = self
                     .check
                     .take()

@@ -311,7 +311,7 @@ pub async fn run_suite(filters: &[String]) -> Summary {
         match outcome {
             Ok(()) => {
                 summary.passed += 1;
-                println!("case {} ... ok ({took} ms)", case.name);
+                println!("case {} ... ok ({took} ms) [{}]", case.name, case.ports);
             }
             Err(Failure(message)) => {
                 summary.failed += 1;

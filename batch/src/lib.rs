@@ -5,6 +5,8 @@
 //! - [`cr`]: the `Batch` (`infinispan.org/v2alpha1`) and `ConfigMap` resources, their YAML,
 //!   their validation, and the `oc` commands that apply them and wait for them.
 //! - [`check`]: reads a Batch job's log and reports every failed command.
+//! - `kube` (cargo feature `kube`, off by default): creates a Batch through the Kubernetes API,
+//!   waits for `Succeeded` or `Failed`, reads its log and checks it.
 //! - [`procedures`]: the Keycloak cross-site runbooks (the SDK's [`xsite::runbook::Plan`]s) as
 //!   scripts, one per step and site, with what each step's log must show.
 //!
@@ -36,5 +38,7 @@
 
 pub mod check;
 pub mod cr;
+#[cfg(feature = "kube")]
+pub mod kube;
 pub mod procedures;
 pub mod script;

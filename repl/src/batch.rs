@@ -140,7 +140,11 @@ pub fn run(
                     executor
                         .console
                         .report(&messages::batch_error(name, number, &shown));
-                    return 1;
+                    // A runbook stopped by an interlock keeps its own exit code.
+                    return match error.kind {
+                        Kind::Stopped | Kind::NotYet => error.exit_code(),
+                        _ => 1,
+                    };
                 }
             }
             Outcome::Quit => break,

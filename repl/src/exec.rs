@@ -94,7 +94,8 @@ impl Executor {
 
     /// Resolves a parsed command against the context, runs it and prints its result.
     pub fn run_command(&mut self, command: &Command) -> Outcome {
-        let label = command.render();
+        // Reports echo the command: never with a password (a `--site-url` with user-info).
+        let label = history::redact(&command.render());
         let resolution = match self.resolve(command) {
             Ok(resolution) => resolution,
             Err(error) => {

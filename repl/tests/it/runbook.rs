@@ -455,6 +455,41 @@ fn the_demo_names_both_sites_for_a_resync() {
 }
 
 #[test]
+fn json_output_and_batch_files_keep_passwords_out() {
+    let grid = xsite_repl::demo::DemoGrid::start().unwrap();
+    let site_a = format!("site-a={}", grid.connect_url(grid.site_a_url()));
+    let output = xsite_env(
+        &[
+            "--output",
+            "json",
+            "runbook",
+            "sites",
+            "--site-url",
+            &site_a,
+        ],
+        &[],
+    );
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(!out.contains(PASSWORD), "{out}");
+    // In a batch file, a stopped runbook keeps exit code 3, and the echoed line is redacted.
+    let b = grid.site("site-b").unwrap();
+    b.stick_online("work", "site-a", true);
+    let file = crate::binary::Scratch::new(
+        "resync.cli",
+        &format!(
+            "runbook resync --from site-a --to site-b --cache-set work --step-deadline 0.3 --site-url {site_a} --site-url site-b={}\n",
+            grid.connect_url(grid.site_b_url())
+        ),
+    );
+    let output = xsite_env(&["-f", &file.path()], &[]);
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{out}");
+    assert!(out.contains("Batch error: "), "{out}");
+    assert!(!out.contains(PASSWORD), "{out}");
+}
+
+#[test]
 fn a_profile_names_the_sites() {
     let grid = xsite_repl::demo::DemoGrid::start().unwrap();
     let profile = crate::binary::Scratch::new(

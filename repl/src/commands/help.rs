@@ -127,7 +127,7 @@ const ENTRIES: &[Entry] = &[
     },
     Entry {
         path: &["runbook", "status"],
-        synopsis: "runbook status [--cache-set SET]",
+        synopsis: "runbook status [--cache-set SET] [--dry-run]",
         about: "Both sites and all caches: sites view, backup and push status per cache, anything degraded (then exit 1).",
     },
     Entry {

@@ -147,6 +147,10 @@ impl RunArgs {
 /// `runbook status`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StatusArgs {
+    /// Prints what would be read from each site (as cli.sh commands) and sends nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+
     /// Caches and sites.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -539,6 +543,34 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
         return Err(CliError::config("no site is configured").with_hint(
             "name each site's URL: --site-url site-a=https://… (or a profile, or --demo)",
         ));
+    }
+    if args.dry_run {
+        console.line("# dry run: nothing is sent");
+        console.line("# runbook: status (reads only)");
+        let names = session.sites.names();
+        for site in &names {
+            console.line(&format!("{site}:"));
+            console.line("  site view");
+            for other in names.iter().filter(|o| *o != site) {
+                console.line(&format!(
+                    "  {}",
+                    xsite_batch::script::Command::status_all(other).render()
+                ));
+            }
+            for cache in caches.names() {
+                for action in [
+                    runbook::Action::CacheStatus {
+                        cache: cache.clone(),
+                    },
+                    runbook::Action::PushStatus {
+                        cache: cache.clone(),
+                    },
+                ] {
+                    console.line(&format!("  {}", procedures::render(&action)));
+                }
+            }
+        }
+        return Ok(Reply::Nothing);
     }
     let sites = connect(session, &[])?;
     let report = session.block_on(runbook::status(&sites, &caches));

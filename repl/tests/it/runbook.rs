@@ -298,6 +298,15 @@ fn status_shows_both_sites_and_marks_what_is_degraded() {
     );
     assert!(out.ends_with("healthy: nothing degraded\n"), "{out}");
 
+    let (outcome, out) = h.outcome("runbook status --dry-run --cache-set work");
+    assert_eq!(outcome, Outcome::Ok);
+    assert_eq!(
+        out,
+        "# dry run: nothing is sent\n# runbook: status (reads only)\n\
+         site-a:\n  site view\n  site status --all-caches --site=site-b\n  site status --cache=work\n  site push-site-status --cache=work\n\
+         site-b:\n  site view\n  site status --all-caches --site=site-a\n  site status --cache=work\n  site push-site-status --cache=work\n"
+    );
+
     h.grid
         .site("site-a")
         .unwrap()

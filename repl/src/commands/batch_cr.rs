@@ -110,7 +110,7 @@ pub struct BatchCrArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<String>,
 
-    /// `metadata.name` (default: unique per run, xsite-<time>-<random>).
+    /// `metadata.name` (default: unique per run, xsite-TIME-RANDOM).
     #[arg(long, value_name = "N")]
     pub name: Option<String>,
 

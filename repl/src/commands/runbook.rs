@@ -63,7 +63,7 @@ pub struct CommonArgs {
     #[arg(long = "cache-set", value_name = "SET", default_value = "keycloak-25")]
     pub cache_set: String,
 
-    /// A site's REST endpoint, NAME=URL (site-a=https://dg.site-a.example.com:11222); may be
+    /// A site's REST endpoint, NAME=URL (site-a=https://…:11222); may be
     /// repeated. Kept for the rest of the session.
     #[arg(long = "site-url", value_name = "NAME=URL")]
     pub site_urls: Vec<String>,

@@ -162,6 +162,9 @@ impl Console {
                     let text = format!("xsite: {command} failed: {}", error.message);
                     let line = render::error_line(&text, self.color);
                     self.note(&line);
+                } else if error.catch_all {
+                    let line = render::report_line(&error.message, self.color);
+                    self.note(&line);
                 } else if !error.message.is_empty() {
                     let line = render::error_line(&error.message, self.color);
                     self.line(&line);

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use xsite_batch::script::{CliVersion, Mode, ResolveError};
+
 use crate::console::Reply;
 use crate::render;
 
@@ -91,6 +93,9 @@ pub struct CliError {
     /// What cli.sh would have printed as a success before xsite judged it a failure (the
     /// per-cache map of an all-caches action in which some cache failed).
     pub printed: Option<Box<Reply>>,
+    /// Printed by cli.sh's catch-all for exceptions (a failed `cd`): on stderr, in the colours of
+    /// its batch reports, rather than on stdout like a command's error.
+    pub catch_all: bool,
 }
 
 impl CliError {
@@ -102,7 +107,35 @@ impl CliError {
             status: None,
             hints: Vec::new(),
             printed: None,
+            catch_all: false,
         }
+    }
+
+    /// What cli.sh prints when a command does not fit the context (the shared model's
+    /// [`ResolveError`]), with xsite's hints.
+    pub fn from_resolve(error: &ResolveError, version: CliVersion, mode: Mode) -> Self {
+        // The exact line cli.sh prints, or the message when the real one is the JVM's.
+        let printed = error
+            .printed(version)
+            .unwrap_or_else(|| error.message(version));
+        let mut err = match (error, mode) {
+            (ResolveError::NotConnected, Mode::Interactive) => {
+                CliError::new(Kind::NotConnected, error.message(version))
+                    .with_hint("connect first: connect [http(s)://]host:port")
+            }
+            (ResolveError::NotConnected, Mode::Batch) => CliError::new(Kind::NotConnected, printed)
+                .with_hint("connect first: connect [http(s)://]host:port"),
+            (ResolveError::MissingCacheOrAllCaches, _) => CliError::new(Kind::Usage, printed)
+                .with_hint("give --cache=NAME or --all-caches, or cd into a cache first"),
+            (ResolveError::WrongContext, _) => CliError::new(Kind::Usage, printed)
+                .with_hint("give --cache=NAME, or cd into a cache first"),
+            _ => CliError::new(Kind::Usage, printed),
+        };
+        err.catch_all = matches!(
+            error,
+            ResolveError::NoSuchResource { .. } | ResolveError::NoParent
+        );
+        err
     }
 
     /// A usage error (bad command line).

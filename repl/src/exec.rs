@@ -6,11 +6,11 @@
 //!      ─ commands::run ─▶ one SDK call ─▶ Reply ─ Console ─▶ stdout (cli.sh bytes)
 //! ```
 
-use xsite_batch::script::{Command, Mode, ParseError, Parser, Resolution, ResolveError, resolve};
+use xsite_batch::script::{Command, ParseError, Parser, Resolution, resolve};
 
 use crate::commands;
 use crate::console::Console;
-use crate::error::{CliError, Kind};
+use crate::error::CliError;
 use crate::history;
 use crate::session::Session;
 
@@ -121,31 +121,7 @@ impl Executor {
 
     fn resolve(&self, command: &Command) -> Result<Resolution, CliError> {
         resolve(command, &self.session.context).map_err(|error| {
-            let version = self.session.context.version();
-            // The exact line cli.sh prints, or the message when the real one is the JVM's.
-            let printed =
-                |e: &ResolveError| e.printed(version).unwrap_or_else(|| e.message(version));
-            let (kind, text) = match (&error, self.session.mode) {
-                (ResolveError::NotConnected, Mode::Interactive) => {
-                    (Kind::NotConnected, error.message(version))
-                }
-                (ResolveError::NotConnected, Mode::Batch) => (Kind::NotConnected, printed(&error)),
-                _ => (Kind::Usage, printed(&error)),
-            };
-            let mut err = CliError::new(kind, text);
-            err = match error {
-                ResolveError::NotConnected => {
-                    err.with_hint("connect first: connect [http(s)://]host:port")
-                }
-                ResolveError::MissingCacheOrAllCaches => {
-                    err.with_hint("give --cache=NAME or --all-caches, or cd into a cache first")
-                }
-                ResolveError::WrongContext => {
-                    err.with_hint("give --cache=NAME, or cd into a cache first")
-                }
-                _ => err,
-            };
-            err
+            CliError::from_resolve(&error, self.session.context.version(), self.session.mode)
         })
     }
 }

@@ -4,15 +4,16 @@
 use xsite_batch::script::ResolveError;
 
 use crate::console::{Console, Reply};
-use crate::error::{CliError, CliResult, Kind};
+use crate::error::{CliError, CliResult};
 use crate::session::Session;
 
 /// Runs `cd`.
 pub fn run(session: &mut Session, _console: &mut Console, path: &str) -> CliResult<Reply> {
     let version = session.context.version();
-    session.context = session.context.cd(path).map_err(|e: ResolveError| {
-        let text = e.printed(version).unwrap_or_else(|| e.message(version));
-        CliError::new(Kind::Usage, text)
-    })?;
+    let mode = session.mode;
+    session.context = session
+        .context
+        .cd(path)
+        .map_err(|e: ResolveError| CliError::from_resolve(&e, version, mode))?;
     Ok(Reply::Nothing)
 }

@@ -157,9 +157,13 @@ fn option_and_context_errors_in_cli_words() {
         h.run("site take-offline --cache=work").0,
         "Option: --site is required for this command.\n"
     );
+    // cli.sh prints a failed cd through its catch-all: on stderr, nothing on stdout.
     assert_eq!(
-        h.run("cd nope").0,
-        "IllegalArgumentException: No such resource 'nope'\n"
+        h.run("cd nope"),
+        (
+            String::new(),
+            "IllegalArgumentException: No such resource 'nope'\n".to_owned()
+        )
     );
     assert_eq!(
         h.run("clearcache").0,

@@ -104,6 +104,38 @@ impl Target {
         })
     }
 
+    /// A freshly started simulator with the given options (for example a shorter push delay), and
+    /// the default credentials.
+    pub async fn with_simulator(options: xsite_sim::SimOptions) -> Result<Target, String> {
+        let grid = xsite_sim::Grid::start(options)
+            .await
+            .map_err(|e| format!("cannot start the simulator: {e}"))?;
+        Ok(Target {
+            site_a_url: grid.site_a_url(),
+            site_b_url: grid.site_b_url(),
+            username: xsite_sim::ADMIN_USER.to_owned(),
+            password: xsite_sim::ADMIN_PASSWORD.to_owned().into(),
+            observer_username: xsite_sim::OBSERVER_USER.to_owned(),
+            observer_password: xsite_sim::OBSERVER_PASSWORD.to_owned().into(),
+            ca_file: None,
+            kind: TargetKind::Simulator,
+            sim: Some(grid),
+        })
+    }
+
+    /// Stops the simulator, when the target is one.
+    pub async fn shutdown(self) {
+        if let Some(grid) = self.sim {
+            grid.shutdown().await;
+        }
+    }
+
+    /// The admin's username and password, for clients built outside the SDK (benchmarks).
+    pub fn admin_password(&self) -> (&str, &str) {
+        use secrecy::ExposeSecret;
+        (&self.username, self.password.expose_secret())
+    }
+
     /// The simulator, when the target is one.
     pub fn sim(&self) -> Option<&xsite_sim::Grid> {
         self.sim.as_ref()

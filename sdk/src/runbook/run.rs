@@ -97,6 +97,15 @@ impl Default for Poll {
     }
 }
 
+impl Poll {
+    /// The wait before the next push-status poll, `elapsed` into the transfer: a tenth of the time
+    /// waited so far, between `initial` and `max`. The end of a transfer is then seen at most
+    /// about 10% (or `initial`) late, where doubling waits could see it up to 100% late.
+    pub fn next_push_wait(&self, elapsed: Duration) -> Duration {
+        (elapsed / 10).max(self.initial).min(self.max)
+    }
+}
+
 /// Workflow settings.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -571,14 +580,14 @@ impl Runner<'_> {
     }
 
     /// Waits until every cache's push to `backup` reports OK, pushing again a cache in ERROR up
-    /// to the retry limit. Polls fast at first and backs off, so little time is lost once done.
+    /// to the retry limit. Polls fast at first and then every tenth of the time waited so far
+    /// ([`Poll::next_push_wait`]), so little time is lost once done.
     async fn await_push(&mut self, step: &Step, backup: &str) -> Result<(), Stop> {
         let client = self.client(&step.site).clone();
         let started = Instant::now();
         let deadline = started + self.options.push_deadline;
         let mut pending: Vec<String> = self.caches().names().to_vec();
         let mut retries: std::collections::HashMap<String, u32> = Default::default();
-        let mut wait = self.options.poll.initial;
         loop {
             let set = CacheSet::custom(pending.clone());
             let outcomes = set
@@ -646,8 +655,7 @@ impl Runner<'_> {
                 )));
             }
             pending = still;
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(self.options.poll.max);
+            tokio::time::sleep(self.options.poll.next_push_wait(started.elapsed())).await;
         }
     }
 
@@ -721,4 +729,26 @@ impl Runner<'_> {
 /// Mixed and unknown statuses never count as reached: they are retried until the deadline.
 fn is_definite(status: &SiteStatus) -> bool {
     matches!(status, SiteStatus::Online | SiteStatus::Offline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The push-status poll waits a tenth of the time waited so far, between the bounds, so that
+    /// the end of a transfer is seen at most about 10% late (BENCHMARKS.md, resync).
+    #[test]
+    fn push_polls_wait_a_tenth_of_the_time_so_far_within_bounds() {
+        let poll = Poll::default();
+        let ms = Duration::from_millis;
+        assert_eq!(poll.next_push_wait(ms(0)), ms(25));
+        assert_eq!(poll.next_push_wait(ms(200)), ms(25));
+        assert_eq!(poll.next_push_wait(ms(3_000)), ms(300));
+        assert_eq!(poll.next_push_wait(Duration::from_secs(600)), ms(1_000));
+        let inverted = Poll {
+            initial: ms(50),
+            max: ms(10),
+        };
+        assert_eq!(inverted.next_push_wait(ms(0)), ms(10), "no panic on bad bounds");
+    }
 }

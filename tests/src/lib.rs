@@ -191,22 +191,36 @@ impl Target {
 
     /// Puts both sites back in the starting state: every backup online, default take-offline
     /// config, push status cleared, and the Keycloak caches empty.
+    ///
+    /// The x-site state changes go one cache at a time: on Infinispan 15.0 and later, per-cache
+    /// take-offline or bring-online requests for several caches of a node running at once can
+    /// deadlock the server (BENCHMARKS.md, "fan-out"). Reads and clears go concurrently.
     pub async fn reset(&self) -> Result<(), Failure> {
         let caches = CacheSet::keycloak_legacy();
         for site in [SITE_A, SITE_B] {
             let client = self.client_as(site, self.admin());
             let other = Target::other(site);
             client.container().xsite().bring_online(other).await?;
+            let configs = caches
+                .fan_out(&client, |cache| async move {
+                    cache.xsite().take_offline_config(other).await
+                })
+                .await;
+            for (cache, config) in configs.iter() {
+                let failed = |e: &xsite::Error| Failure(format!("reset of {cache} on {site}: {e}"));
+                let xsite = client.cache(cache);
+                let xsite = xsite.xsite();
+                if *config.as_ref().map_err(failed)? != TakeOfflineConfig::default() {
+                    xsite
+                        .set_take_offline_config(other, TakeOfflineConfig::default())
+                        .await
+                        .map_err(|e| failed(&e))?;
+                }
+                xsite.bring_online(other).await.map_err(|e| failed(&e))?;
+            }
             let outcomes = caches
                 .fan_out(&client, |cache| async move {
-                    let xsite = cache.xsite();
-                    if xsite.take_offline_config(other).await? != TakeOfflineConfig::default() {
-                        xsite
-                            .set_take_offline_config(other, TakeOfflineConfig::default())
-                            .await?;
-                    }
-                    xsite.bring_online(other).await?;
-                    xsite.clear_push_state_status().await?;
+                    cache.xsite().clear_push_state_status().await?;
                     cache.clear().await
                 })
                 .await;

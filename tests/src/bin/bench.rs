@@ -191,6 +191,18 @@ impl Samples {
     }
 }
 
+/// An error with its sources, for transport failures whose top line says little.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 fn ms(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0}")
@@ -733,6 +745,15 @@ impl Bare {
     }
 }
 
+/// CPU time this thread has used, in nanoseconds (`/proc/thread-self/schedstat`). The client runs
+/// on a current-thread runtime, so this is all of the client's work, connection tasks included.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 async fn sdk_overhead(target: &Target, opts: &Opts) -> Res<()> {
     let pairs = opts.pairs.unwrap_or(50);
     let rounds = opts.rounds.unwrap_or(4);
@@ -740,85 +761,95 @@ async fn sdk_overhead(target: &Target, opts: &Opts) -> Res<()> {
     let take = format!("/rest/v2/caches/{cache}/x-site/backups/{SITE_B}?action=take-offline");
     let bring = format!("/rest/v2/caches/{cache}/x-site/backups/{SITE_B}?action=bring-online");
     println!(
-        "### Per-operation cost: cache-level take-offline / bring-online pairs, the SDK vs bare reqwest ({}; {} pairs each, interleaved pair by pair, after a warm-up)\n",
+        "### Per-operation cost: cache-level take-offline / bring-online pairs, the SDK vs bare reqwest ({}; {rounds} rounds of fresh clients × {pairs} pairs each, interleaved pair by pair, after a warm-up)\n",
         describe(target),
-        rounds * pairs
     );
     println!(
-        "| auth | client | ops | median µs/op | mean µs/op | p90 µs/op | SDK − bare, median | SDK − bare, mean |"
+        "| auth | client | ops | median µs/op | mean µs/op | p90 µs/op | client CPU µs/op | SDK − bare: median | mean | client CPU |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (label, mechanism, basic) in [
         ("Digest (nonce reused, nc+1)", Mechanism::Digest, false),
         ("Basic, preemptive", Mechanism::BasicPreemptive, true),
     ] {
-        let sdk = client(target, SITE_A, mechanism);
-        let mut bare = Bare::new(target, basic)?;
-        let xs = sdk.cache(cache);
-        // Warm-up: connection, authentication, the SDK's server discovery.
-        for _ in 0..pairs.max(5) {
-            xs.xsite()
-                .take_offline(SITE_B)
-                .await
-                .map_err(|e| e.to_string())?;
-            xs.xsite()
-                .bring_online(SITE_B)
-                .await
-                .map_err(|e| e.to_string())?;
-            bare.post(&take).await?;
-            bare.post(&bring).await?;
-        }
         let (mut s_sdk, mut s_bare) = (Samples::default(), Samples::default());
-        // Interleaved pair by pair (and which goes first alternates), so that a change of the
-        // machine's state (CPU placement, frequency, the server's GC) weighs on both alike.
-        for i in 0..rounds * pairs {
-            for which in 0..2 {
-                if (i + which) % 2 == 0 {
-                    let t = Instant::now();
-                    xs.xsite()
-                        .take_offline(SITE_B)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    s_sdk.push(t.elapsed());
-                    let t = Instant::now();
-                    xs.xsite()
-                        .bring_online(SITE_B)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    s_sdk.push(t.elapsed());
-                } else {
-                    let t = Instant::now();
-                    bare.post(&take).await?;
-                    s_bare.push(t.elapsed());
-                    let t = Instant::now();
-                    bare.post(&bring).await?;
-                    s_bare.push(t.elapsed());
+        let (mut cpu_sdk, mut cpu_bare) = (0u64, 0u64);
+        // Fresh clients (so fresh connections) each round: the server binds a connection to one
+        // of its event-loop threads, and a per-connection difference must not favour one side.
+        for _ in 0..rounds {
+            let sdk = client(target, SITE_A, mechanism);
+            let mut bare = Bare::new(target, basic)?;
+            let xs = sdk.cache(cache);
+            // Warm-up: connection, authentication, the SDK's server discovery.
+            for _ in 0..pairs.clamp(5, 50) {
+                xs.xsite()
+                    .take_offline(SITE_B)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                xs.xsite()
+                    .bring_online(SITE_B)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                bare.post(&take).await?;
+                bare.post(&bring).await?;
+            }
+            // Interleaved pair by pair (and which goes first alternates), so that a change of
+            // the machine's state (CPU placement, frequency, the server's GC) weighs on both.
+            for i in 0..pairs {
+                for which in 0..2 {
+                    let cpu = thread_cpu_ns();
+                    if (i + which) % 2 == 0 {
+                        let t = Instant::now();
+                        xs.xsite()
+                            .take_offline(SITE_B)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        s_sdk.push(t.elapsed());
+                        let t = Instant::now();
+                        xs.xsite()
+                            .bring_online(SITE_B)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        s_sdk.push(t.elapsed());
+                        cpu_sdk += thread_cpu_ns().saturating_sub(cpu);
+                    } else {
+                        let t = Instant::now();
+                        bare.post(&take).await?;
+                        s_bare.push(t.elapsed());
+                        let t = Instant::now();
+                        bare.post(&bring).await?;
+                        s_bare.push(t.elapsed());
+                        cpu_bare += thread_cpu_ns().saturating_sub(cpu);
+                    }
                 }
             }
         }
-        let d_median = s_sdk.median() - s_bare.median();
-        let d_mean = s_sdk.mean() - s_bare.mean();
-        for (who, s) in [("SDK", &s_sdk), ("bare reqwest", &s_bare)] {
+        let cpu_per_op = |ns: u64, s: &Samples| ns as f64 / 1000.0 / s.len() as f64;
+        let (c_sdk, c_bare) = (cpu_per_op(cpu_sdk, &s_sdk), cpu_per_op(cpu_bare, &s_bare));
+        for (who, s, cpu) in [("SDK", &s_sdk, c_sdk), ("bare reqwest", &s_bare, c_bare)] {
             let diff = if who == "SDK" {
-                (
-                    format!("**{}**", us(d_median)),
-                    format!("**{}**", us(d_mean)),
+                format!(
+                    "**{}** | **{}** | **{:.0}**",
+                    us(s_sdk.median() - s_bare.median()),
+                    us(s_sdk.mean() - s_bare.mean()),
+                    c_sdk - c_bare
                 )
             } else {
-                (String::new(), String::new())
+                " | | ".to_owned()
             };
             println!(
-                "| {label} | {who} | {} | {} | {} | {} | {} | {} |",
+                "| {label} | {who} | {} | {} | {} | {} | {cpu:.0} | {diff} |",
                 s.len(),
                 us(s.median()),
                 us(s.mean()),
                 us(s.quantile(0.9)),
-                diff.0,
-                diff.1
             );
         }
     }
-    println!("\n(target: SDK − bare ≤ 50 µs per operation)\n");
+    println!(
+        "\n(target: SDK − bare ≤ 50 µs per operation. Client CPU: this thread's CPU time (schedstat) over the operations, \
+         everything the client does for a request; the latencies include the server's time and its jitter.)\n"
+    );
     Ok(())
 }
 
@@ -837,11 +868,29 @@ async fn fan_out(target: &Target, opts: &Opts) -> Res<()> {
         "| auth | operation | one request, median ms | fan-out ×8, median ms (p10–p90) | sequential ×8, median ms | fan-out ÷ one (target ≤ 1.5) | sequential ÷ fan-out |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|");
+    // Concurrent per-cache take-offline (or bring-online) requests for several caches deadlock
+    // Infinispan 15.0 and later (the global offline status: two caches' OfflineStatus monitors
+    // taken in opposite orders); 14.0 and the simulator take them.
+    let major = match target.kind {
+        TargetKind::Real => target
+            .a()
+            .server_version()
+            .await
+            .map_err(|e| e.to_string())?
+            .map_or(0, |v| v.major),
+        TargetKind::Simulator => 0,
+    };
     for (label, mechanism) in [
         ("Digest (SDK default)", Mechanism::Auto),
         ("Basic, preemptive", Mechanism::BasicPreemptive),
     ] {
         for post in [false, true] {
+            if post && major >= 15 {
+                println!(
+                    "| {label} | take-offline (POST) | not measured: concurrent per-cache take-offline deadlocks Infinispan {major}.x | | | | |"
+                );
+                continue;
+            }
             fan_out_row(target, &caches, runs, label, mechanism, post).await?;
         }
     }
@@ -899,7 +948,7 @@ async fn fan_out_row(
             })
             .await;
         match outcome.failures().next() {
-            Some((cache, e)) => Err(format!("{cache}: {e}")),
+            Some((cache, e)) => Err(format!("{cache}: {}", chain(e))),
             None => Ok(()),
         }
     };
@@ -924,7 +973,7 @@ async fn fan_out_row(
                 })
                 .await;
             if let Some((cache, e)) = outcome.failures().next() {
-                return Err(format!("{cache}: {e}"));
+                return Err(format!("{cache}: {}", chain(e)));
             }
         }
         Ok::<(), String>(())

@@ -749,6 +749,10 @@ mod tests {
             initial: ms(50),
             max: ms(10),
         };
-        assert_eq!(inverted.next_push_wait(ms(0)), ms(10), "no panic on bad bounds");
+        assert_eq!(
+            inverted.next_push_wait(ms(0)),
+            ms(10),
+            "no panic on bad bounds"
+        );
     }
 }

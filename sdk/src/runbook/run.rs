@@ -583,6 +583,26 @@ impl Runner<'_> {
     /// to the retry limit. Polls fast at first and then every tenth of the time waited so far
     /// ([`Poll::next_push_wait`]), so little time is lost once done.
     async fn await_push(&mut self, step: &Step, backup: &str) -> Result<(), Stop> {
+        let mut confirmed = Vec::new();
+        let outcome = self.poll_push(step, backup, &mut confirmed).await;
+        // The OK confirmations go to the log in the plan's order, whatever order the pushes ended
+        // in (a poll can see some caches done and others not yet), so the log keeps the plan's shape.
+        for cache in self.caches().names().to_vec() {
+            if confirmed.contains(&cache) {
+                self.done(step, &Action::PushStatus { cache }, "OK");
+            }
+        }
+        outcome
+    }
+
+    /// Polls the push status of the caches not yet OK until all are; those seen OK are added to
+    /// `confirmed`.
+    async fn poll_push(
+        &mut self,
+        step: &Step,
+        backup: &str,
+        confirmed: &mut Vec<String>,
+    ) -> Result<(), Stop> {
         let client = self.client(&step.site).clone();
         let started = Instant::now();
         let deadline = started + self.options.push_deadline;
@@ -608,15 +628,7 @@ impl Runner<'_> {
                     elapsed: started.elapsed(),
                 });
                 match status {
-                    PushStateStatus::Ok => {
-                        self.done(
-                            step,
-                            &Action::PushStatus {
-                                cache: cache.clone(),
-                            },
-                            "OK",
-                        );
-                    }
+                    PushStateStatus::Ok => confirmed.push(cache),
                     PushStateStatus::Error => {
                         let count = retries.entry(cache.clone()).or_default();
                         if *count >= self.options.push_retries {

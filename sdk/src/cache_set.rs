@@ -106,6 +106,10 @@ impl CacheSet {
     /// Runs a per-cache operation on every cache of the set concurrently, and returns every
     /// cache's outcome in the set's order. One cache's failure does not stop the others.
     ///
+    /// Reads run concurrently. Calls that change a backup's state are sent one at a time by the
+    /// client (concurrent ones deadlock Infinispan 15+), so a take-offline fan-out is safe but no
+    /// faster than a loop; the all-caches routes of [`crate::ContainerXsite`] are one request.
+    ///
     /// ```no_run
     /// # async fn demo(client: xsite::Client) {
     /// use xsite::CacheSet;

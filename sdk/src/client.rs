@@ -286,6 +286,7 @@ impl ClientBuilder {
                 auth: Authenticator::new(credentials),
                 retry: self.retry,
                 discovered,
+                site_state_changes: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -337,6 +338,7 @@ struct Inner {
     auth: Authenticator,
     retry: RetryPolicy,
     discovered: OnceCell<Discovery>,
+    site_state_changes: tokio::sync::Mutex<()>,
 }
 
 /// A Data Grid REST client. Cheap to clone: clones share the connection pool and what was learnt
@@ -345,6 +347,10 @@ struct Inner {
 /// Start from [`Client::builder`], then follow a handler chain to the operation:
 /// `client.cache("work").xsite().take_offline("site-b")`,
 /// `client.container().xsite().site_status("site-b")`.
+///
+/// Calls that change a backup's state (take-offline, bring-online, push, cancel, a take-offline
+/// config change) are sent one at a time per client, even from a concurrent fan-out: run
+/// concurrently for several caches they deadlock Infinispan 15 and later. Reads run concurrently.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -483,6 +489,13 @@ impl Client {
     /// Sends a route, with an optional body, and checks the status.
     pub(crate) async fn call_with(&self, route: &Route<'_>, body: Option<Body>) -> Result<Answer> {
         let container = self.discover().await?.container.clone();
+        // One state change at a time: concurrent ones deadlock Infinispan 15+ (see
+        // `Route::changes_site_state`).
+        let _one_at_a_time = if route.changes_site_state() {
+            Some(self.inner.site_state_changes.lock().await)
+        } else {
+            None
+        };
         self.execute(route, Some(&container), body).await
     }
 

@@ -301,6 +301,22 @@ impl Route<'_> {
         self.method() == Method::GET
     }
 
+    /// Whether the route changes a backup's online/offline state (take-offline, bring-online,
+    /// push, cancel, a changed take-offline config), for one cache or all of them.
+    ///
+    /// Infinispan 15.0 and later deadlock when such calls for several caches run concurrently:
+    /// each takes two caches' offline-status locks in opposite orders, and the node hangs until
+    /// restarted (docs/real-server/DIFFERENCES.md, section D). The client sends these one at a
+    /// time; reads stay concurrent.
+    pub fn changes_site_state(&self) -> bool {
+        matches!(
+            self,
+            Route::CacheSiteAction { .. }
+                | Route::SetTakeOfflineConfig { .. }
+                | Route::ContainerSiteAction { .. }
+        )
+    }
+
     /// Whether the route addresses the whole container rather than one cache.
     pub fn is_container_route(&self) -> bool {
         matches!(

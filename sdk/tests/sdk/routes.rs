@@ -541,3 +541,41 @@ async fn fan_out_runs_every_cache_and_keeps_each_outcome() {
     assert!(outcomes.get("work").unwrap().is_ok());
     assert_eq!(server.received_requests().await.unwrap().len(), 8);
 }
+
+/// Concurrent state changes for several caches deadlock Infinispan 15+: the client sends them one
+/// at a time even from a fan-out, while reads stay concurrent.
+#[tokio::test]
+async fn state_changes_are_sent_one_at_a_time_and_reads_concurrently() {
+    use std::time::{Duration, Instant};
+    let server = MockServer::start().await;
+    let delay = Duration::from_millis(50);
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(delay))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(json(200, &fixture("cache-backups.json")).set_delay(delay))
+        .mount(&server)
+        .await;
+    let client = client_15(&server);
+    let caches = xsite::CacheSet::keycloak_legacy();
+    let started = Instant::now();
+    let outcomes = caches
+        .fan_out(&client, |cache| async move {
+            cache.xsite().take_offline("site-b").await
+        })
+        .await;
+    assert!(outcomes.all_ok());
+    // Serialized: at least eight delays, whatever the machine.
+    assert!(started.elapsed() >= delay * 8, "{:?}", started.elapsed());
+    let started = Instant::now();
+    let outcomes = caches
+        .fan_out(
+            &client,
+            |cache| async move { cache.xsite().backups().await },
+        )
+        .await;
+    assert!(outcomes.all_ok());
+    // Concurrent: well under eight delays.
+    assert!(started.elapsed() < delay * 7, "{:?}", started.elapsed());
+}

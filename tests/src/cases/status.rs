@@ -34,6 +34,11 @@ pub(super) fn cases() -> Vec<Case> {
             "XSiteResourceTest.testBringAllCachesOnlineOffline",
             container_offline_online
         ),
+        case!(
+            "per_cache_fan_out_of_state_changes",
+            "xsite (15.0+ deadlock, DIFFERENCES.md D)",
+            fan_out_state_changes
+        ),
     ]
 }
 
@@ -178,4 +183,44 @@ async fn container_offline_online(target: &Target) -> CaseResult {
         Ok(status.is_online().then_some(()))
     })
     .await
+}
+
+/// A fan-out of per-cache take-offline and bring-online over the eight caches: sent concurrently,
+/// these deadlock Infinispan 15+; the SDK sends them one at a time, so this must complete.
+async fn fan_out_state_changes(target: &Target) -> CaseResult {
+    let client = target.a();
+    let caches = CacheSet::keycloak_legacy();
+    for round in 0..2 {
+        let taken = caches
+            .fan_out(&client, |cache| async move {
+                cache.xsite().take_offline(SITE_B).await
+            })
+            .await;
+        ensure!(
+            taken.all_ok(),
+            "round {round}: {:?}",
+            taken.failures().collect::<Vec<_>>()
+        );
+        eventually("every cache offline", DEADLINE, || async {
+            let status = client.container().xsite().site_status(SITE_B).await?;
+            Ok(status.is_offline().then_some(()))
+        })
+        .await?;
+        let brought = caches
+            .fan_out(&client, |cache| async move {
+                cache.xsite().bring_online(SITE_B).await
+            })
+            .await;
+        ensure!(
+            brought.all_ok(),
+            "round {round}: {:?}",
+            brought.failures().collect::<Vec<_>>()
+        );
+        eventually("every cache online", DEADLINE, || async {
+            let status = client.container().xsite().site_status(SITE_B).await?;
+            Ok(status.is_online().then_some(()))
+        })
+        .await?;
+    }
+    Ok(())
 }

@@ -601,34 +601,12 @@ pub fn render_status(report: &StatusReport) -> Vec<String> {
             };
             lines.push(format!("  all caches to {other}: {status}"));
         }
-        let join = |list: &[(String, String)]| {
-            list.iter()
-                .map(|(s, st)| format!("{s} {st}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let rows: Vec<(String, String, String)> = site
             .caches
             .iter()
             .map(|row| {
-                let backups = match &row.backups {
-                    Ok(list) => join(
-                        &list
-                            .iter()
-                            .map(|(s, st)| (s.clone(), st.to_string()))
-                            .collect::<Vec<_>>(),
-                    ),
-                    Err(e) => format!("unreadable ({e})"),
-                };
-                let push = match &row.push {
-                    Ok(list) => join(
-                        &list
-                            .iter()
-                            .map(|(s, st)| (s.clone(), st.to_string()))
-                            .collect::<Vec<_>>(),
-                    ),
-                    Err(e) => format!("unreadable ({e})"),
-                };
+                let backups = describe_per_site(&row.backups);
+                let push = describe_per_site(&row.push);
                 (row.cache.clone(), backups, push)
             })
             .collect();
@@ -778,4 +756,16 @@ pub fn emit_batches(
         out.push("# Done.".to_owned());
     }
     Ok(out.join("\n") + "\n")
+}
+
+/// `site-b online, site-c offline` from a per-site list, or why it could not be read.
+fn describe_per_site<T: std::fmt::Display>(list: &Result<Vec<(String, T)>, String>) -> String {
+    match list {
+        Ok(list) => list
+            .iter()
+            .map(|(site, status)| format!("{site} {status}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Err(e) => format!("unreadable ({e})"),
+    }
 }

@@ -12,12 +12,11 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use xsite_batch::script::{Command, substitute};
+use xsite_batch::script::{self, Command, substitute};
 
 use crate::error::{CliError, Kind};
 use crate::exec::{Executor, Outcome};
 use crate::history;
-use crate::messages;
 
 /// What to do when a command of a batch fails (cli.sh 16.0.9+ `--on-error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -120,7 +119,7 @@ pub fn run(
                 let version = executor.session.version();
                 let report = format!(
                     "{}\n{}: {}",
-                    messages::error_executing_file(name, number, &shown),
+                    script::error_executing_file(name, number, &shown),
                     error.exception_class().simple_name(),
                     error.message(version, executor.session.mode)
                 );
@@ -139,7 +138,7 @@ pub fn run(
                 if stop {
                     executor
                         .console
-                        .report(&messages::batch_error(name, number, &shown));
+                        .report(&script::batch_error_line(name, number, &shown));
                     // A runbook stopped by an interlock keeps its own exit code.
                     return match error.kind {
                         Kind::Stopped | Kind::NotYet => error.exit_code(),

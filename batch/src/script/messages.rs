@@ -200,10 +200,21 @@ pub(crate) const NOT_CONNECTED: &str = "Not connected";
 /// heads the exception that aborts the batch; from 16.0.9 it follows every failed line.
 pub(crate) fn batch_error(version: CliVersion, file: &str, line: usize, text: &str) -> String {
     if version.batch_stops_on_failure() {
-        format!("Batch error: {file}, line {line}: '{text}'")
+        batch_error_line(file, line, text)
     } else {
-        format!("Error executing file: {file}, line {line}: '{text}'")
+        error_executing_file(file, line, text)
     }
+}
+
+/// The first line of the report of a batch line cli.sh cannot parse (and, up to 16.0.8, of any
+/// error that aborts the batch).
+pub fn error_executing_file(file: &str, line: usize, text: &str) -> String {
+    format!("{ERROR_EXECUTING_FILE}{file}, line {line}: '{text}'")
+}
+
+/// The line after a failed command in a batch, from 16.0.9 (`Messages.batchError`).
+pub fn batch_error_line(file: &str, line: usize, text: &str) -> String {
+    format!("{BATCH_ERROR}{file}, line {line}: '{text}'")
 }
 
 /// The prefix of [`batch_error`] up to 16.0.8.

@@ -16,6 +16,7 @@ mod context;
 mod lexer;
 mod lint;
 mod messages;
+pub use messages::{batch_error_line, error_executing_file};
 mod parser;
 #[allow(clippy::module_inception)]
 mod script;

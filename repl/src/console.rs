@@ -42,7 +42,8 @@ pub enum Reply {
 pub enum ListStyle {
     /// `[a, b]`.
     JavaList,
-    /// One item per line; nothing when empty.
+    /// One item per line, padded as cli.sh's `ls` pads it ([`render::ls_line`]); nothing when
+    /// empty.
     Lines,
 }
 
@@ -114,7 +115,7 @@ impl Console {
                 Reply::List(items, ListStyle::JavaList) => self.line(&render::java_list(items)),
                 Reply::List(items, ListStyle::Lines) => {
                     for item in items {
-                        self.line(item);
+                        self.line(&render::ls_line(item));
                     }
                 }
             },
@@ -287,7 +288,11 @@ mod tests {
             &Reply::List(vec!["a".into(), "b".into()], ListStyle::Lines),
         );
         console.reply("ls", &Reply::List(vec![], ListStyle::Lines));
-        assert_eq!(captured.take().0, "[site-a, site-b]\na\nb\n");
+        let pad = " ".repeat(render::LS_WIDTH - 1);
+        assert_eq!(
+            captured.take().0,
+            format!("[site-a, site-b]\na{pad}\nb{pad}\n")
+        );
         let (mut console, captured) = Console::capture(Format::Json);
         console.reply("site view", &view);
         assert_eq!(

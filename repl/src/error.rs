@@ -26,6 +26,9 @@ pub enum Kind {
     Connection,
     /// The TLS handshake failed.
     Tls,
+    /// A state change was sent but its answer was lost (a broken connection, a time limit): it
+    /// may or may not have been applied.
+    OutcomeUnknown,
     /// A command that needs a connection was run while disconnected.
     NotConnected,
     /// The xsite invocation itself is wrong: bad arguments, unreadable files.
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Auth => "auth",
             Kind::Connection => "connection",
             Kind::Tls => "tls",
+            Kind::OutcomeUnknown => "outcome-unknown",
             Kind::NotConnected => "not-connected",
             Kind::Config => "config",
             Kind::Check => "check",
@@ -162,6 +166,21 @@ impl CliError {
     /// Converts an SDK error into what cli.sh prints for it, with hints.
     pub fn from_sdk(error: &xsite::Error) -> Self {
         use xsite::Error as E;
+        if let E::AuthUnsupported(server) = error {
+            let mut err = CliError::new(
+                Kind::Auth,
+                format!(
+                    "Unsupported authentication: {}",
+                    xsite::printable(&server.message)
+                ),
+            )
+            .with_hint(
+                "xsite answers Digest (MD5, SHA-256; qop=auth) and Basic: enable one of them on \
+                 the server's REST endpoint",
+            );
+            err.status = Some(server.status.as_u16());
+            return err;
+        }
         if let Some(server) = error.server_error() {
             let status = server.status.as_u16();
             let kind = match error {
@@ -201,7 +220,10 @@ impl CliError {
                 let failed: usize = groups.iter().map(|(_, caches)| caches.len()).sum();
                 let detail: Vec<String> = groups
                     .iter()
-                    .map(|(message, caches)| format!("{message} ({})", caches.join(", ")))
+                    .map(|(message, caches)| {
+                        let caches: Vec<_> = caches.iter().map(|c| xsite::printable(c)).collect();
+                        format!("{} ({})", xsite::printable(message), caches.join(", "))
+                    })
                     .collect();
                 let mut err = CliError::new(
                     Kind::PartialFailure,
@@ -216,6 +238,14 @@ impl CliError {
                 )));
                 err
             }
+            E::Tls {
+                plain_http: true, ..
+            } => CliError::new(
+                Kind::Tls,
+                "Could not connect to server: TLS handshake failed: the port answered in plain \
+                 HTTP, not TLS",
+            )
+            .with_hint("this port speaks plain HTTP: connect with http:// instead of https://"),
             E::Tls { detail, .. } => CliError::new(
                 Kind::Tls,
                 format!("Could not connect to server: TLS handshake failed: {detail}"),
@@ -224,6 +254,31 @@ impl CliError {
                 "give the server's CA certificate with --truststore FILE (a PEM file), or, for a \
                  test server only, --trustall",
             ),
+            E::Timeout { limit, .. } => CliError::new(
+                Kind::Connection,
+                format!(
+                    "Timed out: no complete answer from the server within {} s",
+                    limit.as_secs_f64()
+                ),
+            )
+            .with_hint(
+                "the server may be hung or overloaded; give it longer with --timeout SECONDS",
+            ),
+            E::OutcomeUnknown {
+                request, reason, ..
+            } => CliError::new(
+                Kind::OutcomeUnknown,
+                format!(
+                    "Outcome unknown: {request} was sent but {reason}; the server may or may not \
+                     have applied it"
+                ),
+            )
+            .with_hint("read the state (site status) before sending it again"),
+            E::ResponseTooLarge { limit, .. } => CliError::new(
+                Kind::Server,
+                format!("Error: the server's answer is larger than {limit} bytes; it was not read"),
+            ),
+            E::InvalidName(message) => CliError::usage(message.clone()),
             E::Transport { source, .. } => {
                 let kind = Kind::Connection;
                 let detail = innermost(source);
@@ -233,13 +288,19 @@ impl CliError {
                         "is the server running, and is this its REST port (11222 by default)?",
                     );
                 } else if source.is_timeout() {
-                    err = err.with_hint("the server did not answer in time");
+                    err = err.with_hint(
+                        "the server did not answer in time; give it longer with --timeout SECONDS",
+                    );
                 }
                 err
             }
             E::Decode { reason, body, .. } => CliError::new(
                 Kind::Server,
-                format!("Error: unexpected response ({reason}): {body}"),
+                format!(
+                    "Error: unexpected response ({}): {}",
+                    xsite::printable(reason),
+                    xsite::printable(body)
+                ),
             ),
             E::Config(message) => CliError::config(message.clone()),
             other => CliError::new(Kind::Internal, other.to_string()),

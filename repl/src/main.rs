@@ -6,6 +6,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use secrecy::SecretString;
@@ -103,6 +104,13 @@ struct Args {
     #[arg(long = "no-history")]
     no_history: bool,
 
+    /// The time limit of each request to a server, in seconds (default 60), retries included;
+    /// connecting may take 10 s at most, or this if lower. A state change that runs out of time
+    /// is reported as "outcome unknown": it may or may not have been applied. A runbook's
+    /// deadlines also bound the requests made inside them.
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = parse_timeout)]
+    timeout: Option<Duration>,
+
     /// Logs requests on stderr (-v: debug, -vv: trace).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     verbose: u8,
@@ -194,6 +202,7 @@ fn run(args: Args) -> Result<i32, CliError> {
             .or_else(|| properties.get("keystore-password").map(str::to_owned))
             .map(SecretString::from),
         hostname_verifier: args.hostname_verifier.clone(),
+        timeout: args.timeout,
     };
 
     let stdin_is_tty = std::io::stdin().is_terminal();
@@ -354,6 +363,20 @@ fn run_file(
         properties,
         on_error,
     ))
+}
+
+/// Reads `--timeout`: seconds, above zero, at most a day.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(format!(
+            "'{text}': the timeout must be above 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Takes the password out of a URL's user-info, so that it is held as a secret.

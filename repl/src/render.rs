@@ -142,7 +142,18 @@ fn quote_into(text: &str, out: &mut String) {
 /// Renders a list the way Java's `List.toString()` does: `[a, b]`, `[]` when empty. cli.sh prints
 /// `site view` and `site relay-nodes` this way.
 pub fn java_list(items: &[String]) -> String {
+    let items: Vec<_> = items.iter().map(|item| xsite::printable(item)).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// The width cli.sh pads each line of `ls` to when its output is not a terminal (its table
+/// printer, one column), as recorded from the real 15.0.21 CLI in batch mode.
+pub const LS_WIDTH: usize = 160;
+
+/// One line of `ls` as cli.sh prints it: the name, control characters escaped, padded with
+/// spaces to [`LS_WIDTH`] characters.
+pub fn ls_line(name: &str) -> String {
+    format!("{:<LS_WIDTH$}", xsite::printable(name))
 }
 
 /// Compact JSON for `--output json`: one line, serde's standard escaping, key order kept.
@@ -152,11 +163,17 @@ pub fn compact_json(value: &Value) -> String {
 
 /// How cli.sh turns an HTTP error status and body into the message it prints
 /// (`RestConnection.handleResponseStatus` and the CLI's message bundle).
+///
+/// Unlike cli.sh, the body's control characters are escaped ([`xsite::printable`]), so that a
+/// server cannot drive the terminal, and an error without a body names its status rather than
+/// printing `Error: ` alone (a 3xx, or a 204 or 304 where an answer was expected).
 pub fn http_error_message(status: u16, body: &str) -> String {
+    let body = xsite::printable(body);
     match status {
         401 => format!("The supplied credentials are invalid {body}"),
         403 => format!("The user is not allowed to access the server resource: {body}"),
         404 => format!("Not Found: {body}"),
+        _ if body.is_empty() => format!("Error: {}", xsite::status_line(status)),
         _ => format!("Error: {body}"),
     }
 }
@@ -300,7 +317,13 @@ mod tests {
             "Not Found: Cache 'st-mode' does not backup to site 'NOT_A_SITE'"
         );
         assert_eq!(http_error_message(404, ""), "Not Found: ");
-        assert_eq!(http_error_message(304, ""), "Error: ");
+        // cli.sh prints `Error: ` alone; the status says more.
+        assert_eq!(http_error_message(304, ""), "Error: HTTP 304 Not Modified");
+        assert_eq!(http_error_message(302, ""), "Error: HTTP 302 Found");
+        assert_eq!(
+            http_error_message(500, "a\u{1b}]0;pwned\u{7}b\u{1b}[2J"),
+            "Error: a\\u001b]0;pwned\\u0007b\\u001b[2J"
+        );
         assert_eq!(
             http_error_message(500, "ISPN012047: x"),
             "Error: ISPN012047: x"

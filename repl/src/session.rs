@@ -32,6 +32,9 @@ pub struct TlsSettings {
     pub keystore_password: Option<SecretString>,
     /// `--hostname-verifier`: accepted but not supported (the certificate must match the host).
     pub hostname_verifier: Option<String>,
+    /// `--timeout`: the time limit of each request (the SDK's default when `None`). Kept here
+    /// because it goes wherever the TLS settings go: to every client the shell builds.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Names read from the server for completion: never fetched by the completer itself.

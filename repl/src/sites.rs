@@ -270,6 +270,9 @@ impl SiteRegistry {
                 None => Credentials::None,
             };
             let mut builder = Client::builder(config.url.clone()).credentials(credentials);
+            if let Some(timeout) = tls.timeout {
+                builder = builder.timeout(timeout);
+            }
             if config.url.starts_with("https://") {
                 if let Some(ca) = config.ca_file.as_ref().or(tls.truststore.as_ref()) {
                     builder = builder.ca_file(ca.clone());

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use http_auth::digest::Algorithm;
+use http_auth::digest::{Algorithm, Qop};
 use http_auth::{ChallengeRef, DigestClient, PasswordParams};
 use reqwest::header::{HeaderMap, WWW_AUTHENTICATE};
 use secrecy::{ExposeSecret, SecretString};
@@ -154,6 +154,14 @@ pub(crate) enum ChallengeError {
     NoCredentials,
     /// The server offered no mechanism this client may use.
     NoUsableMechanism(String),
+    /// The server offered only challenges this client cannot answer (for example Digest with
+    /// only `qop=auth-int`): what was offered, and why each Digest challenge was unusable.
+    Unsupported {
+        /// The schemes offered.
+        offered: String,
+        /// Why the challenges could not be answered.
+        reasons: Vec<String>,
+    },
 }
 
 impl fmt::Display for ChallengeError {
@@ -165,6 +173,11 @@ impl fmt::Display for ChallengeError {
             ChallengeError::NoUsableMechanism(offered) => write!(
                 f,
                 "the server offers no authentication mechanism this client is configured for (offered: {offered})"
+            ),
+            ChallengeError::Unsupported { offered, reasons } => write!(
+                f,
+                "the server's challenge cannot be answered, so the credentials were not tried: {} (offered: {offered})",
+                reasons.join("; ")
             ),
         }
     }
@@ -283,6 +296,7 @@ impl Authenticator {
         };
         let mut best_digest: Option<DigestClient> = None;
         let mut basic_offered = false;
+        let mut unusable: Vec<String> = Vec::new();
         for value in headers
             .get_all(WWW_AUTHENTICATE)
             .iter()
@@ -294,12 +308,21 @@ impl Authenticator {
             };
             for challenge in &challenges {
                 if challenge.scheme.eq_ignore_ascii_case("Digest") {
-                    if let Ok(client) = DigestClient::try_from(challenge as &ChallengeRef) {
-                        let stronger = best_digest.as_ref().is_none_or(|best| {
-                            strength(client.algorithm()) > strength(best.algorithm())
-                        });
-                        if stronger {
-                            best_digest = Some(client);
+                    match DigestClient::try_from(challenge as &ChallengeRef) {
+                        // Bodies are never signed, so `auth-int` alone cannot be answered.
+                        Ok(client) if !(client.qop() & Qop::Auth) => unusable.push(
+                            "Digest with only qop=auth-int (integrity protection of bodies) is not supported".to_owned(),
+                        ),
+                        Ok(client) => {
+                            let stronger = best_digest.as_ref().is_none_or(|best| {
+                                strength(client.algorithm()) > strength(best.algorithm())
+                            });
+                            if stronger {
+                                best_digest = Some(client);
+                            }
+                        }
+                        Err(reason) => {
+                            unusable.push(format!("an unsupported Digest challenge ({reason})"))
                         }
                     }
                 } else if challenge.scheme.eq_ignore_ascii_case("Basic") {
@@ -313,6 +336,13 @@ impl Authenticator {
             }
             (Mechanism::Auto | Mechanism::Basic | Mechanism::BasicPreemptive, _, true) => {
                 (Learnt::Basic, None)
+            }
+            (Mechanism::Auto | Mechanism::Digest, None, _) if !unusable.is_empty() => {
+                unusable.dedup();
+                return Err(ChallengeError::Unsupported {
+                    offered: offered_schemes(headers),
+                    reasons: unusable,
+                });
             }
             _ => return Err(ChallengeError::NoUsableMechanism(offered_schemes(headers))),
         };
@@ -397,6 +427,18 @@ mod tests {
     }
 
     #[test]
+    fn auth_int_only_is_named_as_unsupported() {
+        let auth = Authenticator::new(Credentials::password("u", "p"));
+        let only_int = r#"Digest realm="default", nonce="bm9uY2U=", algorithm=MD5, qop="auth-int""#;
+        let err = auth.learn(&challenges(&[only_int])).unwrap_err();
+        assert!(matches!(err, ChallengeError::Unsupported { .. }), "{err:?}");
+        assert!(err.to_string().contains("qop=auth-int"), "{err}");
+        // With Basic offered too, Basic is used rather than failing.
+        let session = auth.learn(&challenges(&[only_int, r#"Basic realm="default""#]));
+        assert!(session.unwrap().is_none());
+    }
+
+    #[test]
     fn preemptive_basic_needs_no_challenge() {
         let auth = Authenticator::new(
             Credentials::password("u", "p").with_mechanism(Mechanism::BasicPreemptive),
@@ -414,5 +456,112 @@ mod tests {
         assert!(!shown.contains("strong-password"), "{shown}");
         assert!(!shown.contains("tok-123"), "{shown}");
         assert!(shown.contains("developer"), "{shown}");
+    }
+
+    /// Property tests: no challenge text, however broken, makes the client panic.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Text from the characters challenges are made of, and some that break them.
+        fn text(max: usize) -> impl Strategy<Value = String> {
+            let chars = prop_oneof![
+                8 => proptest::char::range(' ', '~'),
+                1 => Just('"'),
+                1 => Just(','),
+                1 => Just('='),
+                1 => Just('\\'),
+                1 => proptest::char::range('\u{80}', '\u{ff}'),
+            ];
+            proptest::collection::vec(chars, 0..max).prop_map(String::from_iter)
+        }
+
+        /// One parameter: a known name or any, with a quoted, unquoted or broken value.
+        fn param() -> impl Strategy<Value = String> {
+            let name = prop_oneof![
+                Just("realm".to_owned()),
+                Just("nonce".to_owned()),
+                Just("opaque".to_owned()),
+                Just("algorithm".to_owned()),
+                Just("qop".to_owned()),
+                Just("stale".to_owned()),
+                Just("charset".to_owned()),
+                Just("userhash".to_owned()),
+                text(12),
+            ];
+            let value = prop_oneof![
+                Just("MD5".to_owned()),
+                Just("SHA-256".to_owned()),
+                Just("SHA-512-256".to_owned()),
+                Just("MD5-sess".to_owned()),
+                Just("\"auth\"".to_owned()),
+                Just("\"auth-int\"".to_owned()),
+                Just("\"auth,auth-int\"".to_owned()),
+                text(40).prop_map(|t| format!("\"{t}\"")),
+                text(40),
+            ];
+            (name, value).prop_map(|(n, v)| format!("{n}={v}"))
+        }
+
+        /// A `WWW-Authenticate` value: a scheme and parameters, or any text.
+        fn challenge() -> impl Strategy<Value = String> {
+            let scheme = prop_oneof![
+                Just("Digest"),
+                Just("digest"),
+                Just("Basic"),
+                Just("Bearer"),
+                Just("Negotiate"),
+            ];
+            prop_oneof![
+                4 => (scheme, proptest::collection::vec(param(), 0..8))
+                    .prop_map(|(s, p)| format!("{s} {}", p.join(", "))),
+                1 => text(120),
+            ]
+        }
+
+        fn mechanism() -> impl Strategy<Value = Mechanism> {
+            prop_oneof![
+                Just(Mechanism::Auto),
+                Just(Mechanism::Digest),
+                Just(Mechanism::Basic),
+                Just(Mechanism::BasicPreemptive),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_challenge_is_answered_or_refused_without_panic(
+                values in proptest::collection::vec(challenge(), 0..4),
+                mechanism in mechanism(),
+                uri in text(60),
+            ) {
+                let mut headers = HeaderMap::new();
+                for value in &values {
+                    if let Ok(value) = HeaderValue::from_str(value) {
+                        headers.append(WWW_AUTHENTICATE, value);
+                    }
+                }
+                let auth = Authenticator::new(
+                    Credentials::password("developer", "strong-password").with_mechanism(mechanism),
+                );
+                let learnt = auth.learn(&headers);
+                if let Err(e) = &learnt {
+                    // Every refusal explains itself, without the password.
+                    let text = e.to_string();
+                    prop_assert!(!text.is_empty());
+                    prop_assert!(!text.contains("strong-password"));
+                }
+                let (header, lease) = auth.authorize("POST", &uri, learnt.ok().flatten());
+                if let Some(header) = header {
+                    prop_assert!(!header.contains("strong-password"));
+                }
+                auth.release(lease);
+                // A later request reuses what was learnt, still without panic.
+                let (_, lease) = auth.authorize("GET", "/rest/v2/caches", None);
+                auth.release(lease);
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue,
@@ -12,7 +12,9 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::auth::{Authenticator, ChallengeError, Credentials};
-use crate::error::{Error, RequestInfo, Result, ServerError, server_texts};
+use crate::error::{
+    Error, MAX_MESSAGE_BYTES, RequestInfo, Result, ServerError, clip_message, server_texts,
+};
 use crate::model::{ContainerInfo, ServerVersion};
 use crate::routes::{ContainerPath, Route};
 
@@ -20,8 +22,17 @@ use crate::routes::{ContainerPath, Route};
 pub const DEFAULT_CONTEXT_PATH: &str = "/rest";
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default timeout of a whole request.
+/// The default time limit of one call: every attempt, retry and authentication round trip of it.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest response body the client reads, in bytes. Real cross-site answers are a few
+/// kilobytes; a key listing of a large cache stays far below it. A larger body is not read
+/// ([`Error::ResponseTooLarge`]), so that a broken or hostile server cannot exhaust memory.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+/// The longest cache, site or container name sent, in bytes. Longer names are refused before
+/// any request ([`Error::InvalidName`]): no server accepts them in a URL.
+pub const MAX_NAME_BYTES: usize = 1024;
+/// The longest entry key sent, in bytes (keys are part of the URL too).
+pub const MAX_KEY_BYTES: usize = 8 * 1024;
 
 /// How failed requests are retried.
 ///
@@ -166,16 +177,26 @@ impl ClientBuilder {
         self
     }
 
-    /// The connect timeout (default 10 s).
+    /// The connect timeout (default 10 s). It never exceeds the request timeout.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// The timeout of a whole request, body included (default 60 s).
+    /// The time limit of one call, from its start to its answer's last byte, retries and
+    /// authentication round trips included (default 60 s). A read that runs out of time fails
+    /// with a timeout; a state change that was already sent fails with
+    /// [`Error::OutcomeUnknown`].
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
+    }
+
+    /// Sets both the request timeout and (when lower than its default) the connect timeout, as
+    /// the REPL's `--timeout` does.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        let connect = self.connect_timeout.min(timeout);
+        self.request_timeout(timeout).connect_timeout(connect)
     }
 
     /// How failed requests are retried.
@@ -232,8 +253,9 @@ impl ClientBuilder {
         let origin = url.origin().ascii_serialization();
 
         let mut http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
+            // No overall timeout here: each call runs under its own deadline (`Client::execute`),
+            // which also bounds retries and tells a lost state change from a slow read.
+            .connect_timeout(self.connect_timeout.min(self.request_timeout))
             // Keep connections: the server caches the authenticated subject per connection.
             .pool_idle_timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none());
@@ -279,12 +301,14 @@ impl ClientBuilder {
             container,
         }));
         Ok(Client {
+            deadline: None,
             inner: Arc::new(Inner {
                 http,
                 origin,
                 context_path,
                 auth: Authenticator::new(credentials),
                 retry: self.retry,
+                request_timeout: self.request_timeout,
                 discovered,
                 site_state_changes: tokio::sync::Mutex::new(()),
             }),
@@ -337,6 +361,7 @@ struct Inner {
     context_path: String,
     auth: Authenticator,
     retry: RetryPolicy,
+    request_timeout: Duration,
     discovered: OnceCell<Discovery>,
     site_state_changes: tokio::sync::Mutex<()>,
 }
@@ -354,6 +379,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// When set, no call of this handle runs past it (see [`Client::with_deadline`]).
+    deadline: Option<Instant>,
 }
 
 impl std::fmt::Debug for Client {
@@ -378,12 +405,25 @@ impl Answer {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The body as JSON. An object that names a key twice is refused: which value the server
+    /// meant is unknown, so nothing is concluded from it.
     pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+        let decode = |reason: String| Error::Decode {
             request: self.request.clone(),
-            reason: e.to_string(),
+            reason,
             body: truncate(&self.text(), 512),
-        })
+        };
+        crate::model::check_unique_keys(&self.body).map_err(decode)?;
+        serde_json::from_slice(&self.body).map_err(|e| decode(e.to_string()))
+    }
+
+    /// An error that says the answer, although well-formed, cannot be trusted.
+    pub(crate) fn untrusted(&self, reason: impl Into<String>) -> Error {
+        Error::Decode {
+            request: self.request.clone(),
+            reason: reason.into(),
+            body: truncate(&self.text(), 512),
+        }
     }
 
     /// The `Content-Type` header, if any.
@@ -416,6 +456,32 @@ impl Client {
         ClientBuilder::new(base_url)
     }
 
+    /// A handle on the same client whose calls all end by `deadline`: a call that would start
+    /// later fails at once with [`Error::Timeout`], and one still running then is cut off (a read
+    /// with a timeout, a state change already sent with [`Error::OutcomeUnknown`]). The request
+    /// timeout still bounds each call. An earlier deadline of this handle is kept.
+    ///
+    /// The runbooks use it so that a step's deadline bounds the requests made inside it.
+    pub fn with_deadline(&self, deadline: Instant) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            deadline: Some(self.deadline.map_or(deadline, |d| d.min(deadline))),
+        }
+    }
+
+    /// The time limit of one call starting now: the request timeout, or less when the handle's
+    /// deadline comes first.
+    fn call_deadline(&self) -> (Instant, Duration) {
+        let timeout = self.inner.request_timeout;
+        let by_timeout = Instant::now() + timeout;
+        match self.deadline {
+            Some(deadline) if deadline < by_timeout => {
+                (deadline, deadline.saturating_duration_since(Instant::now()))
+            }
+            _ => (by_timeout, timeout),
+        }
+    }
+
     /// The server's origin and context path, for example `http://127.0.0.1:11222/rest`.
     pub fn base_url(&self) -> String {
         format!("{}{}", self.inner.origin, self.inner.context_path)
@@ -427,7 +493,9 @@ impl Client {
         self.inner
             .discovered
             .get_or_try_init(|| async {
-                let answer = self.execute(&Route::ServerInfo, None, None).await?;
+                let answer = self
+                    .execute(&Route::ServerInfo, None, None, self.call_deadline())
+                    .await?;
                 let info: serde_json::Value = answer.json()?;
                 let text = info.get("version").and_then(|v| v.as_str()).unwrap_or("");
                 let version = ServerVersion::parse(text).ok_or_else(|| Error::Decode {
@@ -438,7 +506,9 @@ impl Client {
                 let container = if version.major >= 15 {
                     ContainerPath::Container
                 } else {
-                    let answer = self.execute(&Route::CacheManagerNames, None, None).await?;
+                    let answer = self
+                        .execute(&Route::CacheManagerNames, None, None, self.call_deadline())
+                        .await?;
                     let names: Vec<String> = answer.json()?;
                     let name = names.into_iter().next().ok_or_else(|| Error::Decode {
                         request: answer.request.clone(),
@@ -488,15 +558,34 @@ impl Client {
 
     /// Sends a route, with an optional body, and checks the status.
     pub(crate) async fn call_with(&self, route: &Route<'_>, body: Option<Body>) -> Result<Answer> {
+        // Names are checked before anything is sent, discovery included.
+        route.check_names(MAX_NAME_BYTES, MAX_KEY_BYTES)?;
         let container = self.discover().await?.container.clone();
+        let limit = self.call_deadline();
         // One state change at a time: concurrent ones deadlock Infinispan 15+ (see
-        // `Route::changes_site_state`).
+        // `Route::changes_site_state`). The wait counts against the call's time limit.
         let _one_at_a_time = if route.changes_site_state() {
-            Some(self.inner.site_state_changes.lock().await)
+            let lock = self.inner.site_state_changes.lock();
+            match tokio::time::timeout_at(limit.0.into(), lock).await {
+                Ok(guard) => Some(guard),
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        request: self.request_info(route, Some(&container)),
+                        limit: limit.1,
+                    });
+                }
+            }
         } else {
             None
         };
-        self.execute(route, Some(&container), body).await
+        self.execute(route, Some(&container), body, limit).await
+    }
+
+    fn request_info(&self, route: &Route<'_>, container: Option<&ContainerPath>) -> RequestInfo {
+        RequestInfo {
+            method: route.method(),
+            url: self.url_for(route, container),
+        }
     }
 
     fn url_for(&self, route: &Route<'_>, container: Option<&ContainerPath>) -> String {
@@ -521,19 +610,21 @@ impl Client {
     }
 
     /// The transport: sends the request, answers an authentication challenge, retries what may be
-    /// retried, and maps an unexpected status to an [`Error`].
+    /// retried, and maps an unexpected status to an [`Error`]. Nothing of it runs past `limit`
+    /// (the call's deadline and its length, for messages), and no body beyond
+    /// [`MAX_RESPONSE_BYTES`] is read.
     async fn execute(
         &self,
         route: &Route<'_>,
         container: Option<&ContainerPath>,
         body: Option<Body>,
+        limit: (Instant, Duration),
     ) -> Result<Answer> {
+        let (deadline, length) = limit;
         let method = route.method();
-        let url = self.url_for(route, container);
-        let request = RequestInfo {
-            method: method.clone(),
-            url: url.clone(),
-        };
+        let request = self.request_info(route, container);
+        let url = request.url.clone();
+        let is_read = route.is_idempotent_read();
         // Digest signs the raw path and query exactly as sent.
         let digest_uri = url[self.inner.origin.len()..].to_owned();
         let policy = self.inner.retry;
@@ -544,7 +635,18 @@ impl Client {
         // True when this attempt answers a challenge it just received: a 401 then means the
         // credentials are wrong, not that a reused nonce went stale.
         let mut answering_challenge = false;
+        // Whether a retry may start: attempts left, and time for the backoff and some more.
+        let may_retry = |retries: u32| {
+            retries < policy.max_retries && Instant::now() + policy.backoff(retries + 1) < deadline
+        };
         loop {
+            if Instant::now() >= deadline {
+                // Only reached before an attempt: whatever was sent before was answered.
+                return Err(Error::Timeout {
+                    request,
+                    limit: length,
+                });
+            }
             let mut builder = self
                 .inner
                 .http
@@ -568,41 +670,83 @@ impl Client {
                 }
                 None => builder,
             };
-            let sent = builder.send().await;
-            let response = match sent {
-                Ok(response) => response,
-                Err(source) => {
-                    // The lease is dropped: whether its nc reached the server is unknown.
-                    if let Some(detail) = tls_failure(&source) {
+            let attempt = async {
+                let mut response = builder.send().await.map_err(Failure::Send)?;
+                // An answer is read up to the cap; an error only as far as its message is kept.
+                let read = if route.expected().contains(&response.status().as_u16()) {
+                    read_capped(&mut response, MAX_RESPONSE_BYTES, false).await
+                } else {
+                    read_capped(&mut response, MAX_MESSAGE_BYTES + 1, true).await
+                }
+                .map_err(Failure::Body)?;
+                Ok::<_, Failure>((response.status(), response.headers().clone(), read))
+            };
+            let outcome = match tokio::time::timeout_at(deadline.into(), attempt).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(Failure::Deadline),
+            };
+            let (status, headers, read) = match outcome {
+                Ok(answered) => answered,
+                // The lease is dropped: whether its nc reached the server is unknown.
+                Err(Failure::Send(source)) => {
+                    if let Some((detail, plain_http)) = tls_failure(&source) {
                         return Err(Error::Tls {
                             request,
                             detail,
+                            plain_http,
                             source,
                         });
                     }
-                    let retryable = source.is_connect() || route.is_idempotent_read();
-                    if retryable && retries < policy.max_retries {
+                    // A write is retried only when it cannot have reached the server.
+                    let retryable = source.is_connect() || is_read;
+                    if retryable && may_retry(retries) {
                         retries += 1;
                         tracing::debug!(%request, retries, error = %source, "retrying");
                         tokio::time::sleep(policy.backoff(retries)).await;
                         answering_challenge = false;
                         continue;
                     }
-                    return Err(Error::Transport { request, source });
+                    if is_read || source.is_connect() {
+                        return Err(Error::Transport { request, source });
+                    }
+                    let timed_out = source.is_timeout();
+                    return Err(Error::OutcomeUnknown {
+                        request,
+                        reason: format!("no answer came back ({})", innermost(&source)),
+                        timed_out,
+                    });
                 }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = match response.bytes().await {
-                Ok(bytes) => bytes.to_vec(),
-                Err(source) => {
-                    if route.is_idempotent_read() && retries < policy.max_retries {
+                Err(Failure::Body(source)) => {
+                    if is_read && may_retry(retries) {
                         retries += 1;
                         tokio::time::sleep(policy.backoff(retries)).await;
                         answering_challenge = false;
                         continue;
                     }
-                    return Err(Error::Transport { request, source });
+                    if is_read {
+                        return Err(Error::Transport { request, source });
+                    }
+                    return Err(Error::OutcomeUnknown {
+                        request,
+                        reason: format!("its answer broke off ({})", innermost(&source)),
+                        timed_out: source.is_timeout(),
+                    });
+                }
+                Err(Failure::Deadline) => {
+                    if is_read {
+                        return Err(Error::Timeout {
+                            request,
+                            limit: length,
+                        });
+                    }
+                    return Err(Error::OutcomeUnknown {
+                        request,
+                        reason: format!(
+                            "no answer came within the time limit of {:.1} s",
+                            length.as_secs_f64()
+                        ),
+                        timed_out: true,
+                    });
                 }
             };
             if status == StatusCode::UNAUTHORIZED && auth.has_credentials() && !answering_challenge
@@ -624,36 +768,127 @@ impl Client {
                             message: e.to_string(),
                         })));
                     }
+                    Err(e @ ChallengeError::Unsupported { .. }) => {
+                        return Err(Error::AuthUnsupported(Box::new(ServerError {
+                            request,
+                            status,
+                            message: e.to_string(),
+                        })));
+                    }
                 }
             } else if status != StatusCode::UNAUTHORIZED {
                 auth.release(lease);
             }
             answering_challenge = false;
-            if matches!(status.as_u16(), 502..=504)
-                && route.is_idempotent_read()
-                && retries < policy.max_retries
-            {
+            if matches!(status.as_u16(), 502..=504) && is_read && may_retry(retries) {
                 retries += 1;
                 tokio::time::sleep(policy.backoff(retries)).await;
                 continue;
+            }
+            let expected = route.expected().contains(&status.as_u16());
+            if expected && read.overflowed {
+                if is_read {
+                    return Err(Error::ResponseTooLarge {
+                        request,
+                        limit: MAX_RESPONSE_BYTES,
+                    });
+                }
+                return Err(Error::OutcomeUnknown {
+                    request,
+                    reason: format!(
+                        "its answer (HTTP {}) was larger than {MAX_RESPONSE_BYTES} bytes and was not read",
+                        status.as_u16()
+                    ),
+                    timed_out: false,
+                });
             }
             let answer = Answer {
                 request,
                 status,
                 headers,
-                body: bytes,
+                body: read.bytes,
             };
-            if route.expected().contains(&status.as_u16()) {
+            if expected {
                 return Ok(answer);
             }
-            return Err(map_status(route, answer));
+            return Err(map_status(route, answer, read.total));
         }
     }
 }
 
+/// Why an attempt got no complete answer.
+enum Failure {
+    /// The request could not be sent, or no response head came back.
+    Send(reqwest::Error),
+    /// The response body broke off.
+    Body(reqwest::Error),
+    /// The call's deadline passed.
+    Deadline,
+}
+
+/// A body read up to a limit.
+struct CappedBody {
+    /// The bytes read (at most the limit).
+    bytes: Vec<u8>,
+    /// The body's whole size, when known: its `Content-Length`, or the bytes read to its end.
+    total: Option<usize>,
+    /// True when the body was larger than the limit: the rest was not read.
+    overflowed: bool,
+}
+
+/// Reads a body, but never more than `limit` bytes: a body is cut off once it passes the limit,
+/// and one declared larger is not read at all unless `keep_start` (an error's message is in its
+/// first bytes).
+async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: usize,
+    keep_start: bool,
+) -> std::result::Result<CappedBody, reqwest::Error> {
+    let declared = response.content_length();
+    if let Some(length) = declared
+        && length > limit as u64
+        && !keep_start
+    {
+        return Ok(CappedBody {
+            bytes: Vec::new(),
+            total: usize::try_from(length).ok(),
+            overflowed: true,
+        });
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if bytes.len() + chunk.len() > limit {
+            let room = limit - bytes.len();
+            bytes.extend_from_slice(&chunk[..room]);
+            let total = declared.and_then(|d| usize::try_from(d).ok());
+            return Ok(CappedBody {
+                total,
+                bytes,
+                overflowed: true,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(CappedBody {
+        total: Some(bytes.len()),
+        bytes,
+        overflowed: false,
+    })
+}
+
+/// The innermost cause of an error, which usually says what really happened.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
 /// Turns an unexpected answer into the error that says what happened.
-fn map_status(route: &Route<'_>, answer: Answer) -> Error {
-    let message = answer.text();
+fn map_status(route: &Route<'_>, answer: Answer, total: Option<usize>) -> Error {
+    // Only the start of a long body is kept: enough for any real message.
+    let message = clip_message(&answer.text(), total);
     let status = answer.status;
     let server_error = Box::new(ServerError {
         request: answer.request,
@@ -680,12 +915,17 @@ fn map_status(route: &Route<'_>, answer: Answer) -> Error {
     }
 }
 
-/// The TLS library's reason, when a request failed in the TLS handshake.
-fn tls_failure(error: &reqwest::Error) -> Option<String> {
+/// The TLS library's reason, when a request failed in the TLS handshake, and whether the port
+/// answered in plain HTTP (the first bytes back were not a TLS record).
+fn tls_failure(error: &reqwest::Error) -> Option<(String, bool)> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if let Some(tls) = find_rustls_error(current) {
-            return Some(tls.to_string());
+            let plain_http = matches!(
+                tls,
+                rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)
+            );
+            return Some((tls.to_string(), plain_http));
         }
         source = current.source();
     }

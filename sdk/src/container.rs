@@ -86,6 +86,12 @@ impl ContainerXsite<'_> {
             .call(&Route::ContainerSiteAction { site, action })
             .await?;
         let results: CacheResults = answer.json()?;
+        if results.is_empty() {
+            // No cache said "ok": nothing confirms the action took effect anywhere.
+            return Err(answer.untrusted(
+                "the server listed no cache's result, so the action is not confirmed for any cache",
+            ));
+        }
         if results.values().all(|outcome| outcome.is_ok()) {
             Ok(results)
         } else {

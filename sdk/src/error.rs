@@ -5,6 +5,7 @@
 //! `Not Found: <message>` as cli.sh does) and an operator can see which call failed.
 
 use std::fmt;
+use std::time::Duration;
 
 use indexmap::IndexMap;
 use reqwest::{Method, StatusCode};
@@ -39,9 +40,14 @@ pub struct ServerError {
 
 impl fmt::Display for ServerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: HTTP {}", self.request, self.status.as_u16())?;
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+        write!(f, "{}: ", self.request)?;
+        if self.message.is_empty() {
+            // No body: the status' reason is all there is to say (a 3xx, a 204 or 304 in place of
+            // an answer).
+            f.write_str(&status_line(self.status.as_u16()))?;
+        } else {
+            write!(f, "HTTP {}", self.status.as_u16())?;
+            write!(f, ": {}", printable(&self.message))?;
         }
         Ok(())
     }
@@ -75,7 +81,7 @@ impl fmt::Display for PartialFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let failed: Vec<String> = self
             .failed()
-            .map(|(cache, message)| format!("{cache}: {message}"))
+            .map(|(cache, message)| format!("{}: {}", printable(cache), printable(message)))
             .collect();
         write!(
             f,
@@ -131,20 +137,67 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The TLS handshake failed: most often a server certificate that no configured CA signed.
-    #[error(
-        "TLS error: {request}: {detail} (give the server's CA with a CA file, or, for a test server only, trust all certificates)"
-    )]
+    #[error("TLS error: {request}: {detail} ({})", tls_hint(*plain_http))]
     Tls {
         /// The request whose connection failed.
         request: RequestInfo,
         /// The innermost error text (the TLS library's reason).
         detail: String,
+        /// True when the port answered in plain HTTP: the URL should start with `http://`.
+        plain_http: bool,
         /// The underlying error.
         #[source]
         source: reqwest::Error,
     },
+    /// The call did not end within its time limit (the client's request timeout, or the deadline
+    /// of [`crate::Client::with_deadline`]): a read that got no complete answer in time, or any
+    /// call that ran out of time before it could be sent. A state change that runs out of time
+    /// after it was sent is [`Error::OutcomeUnknown`] instead.
+    #[error("timed out: {request}: no complete answer within {}", seconds(*limit))]
+    Timeout {
+        /// The request that was not sent.
+        request: RequestInfo,
+        /// The limit that was reached.
+        limit: Duration,
+    },
+    /// A request that changes state (a POST, PUT or DELETE) was sent, but its answer was lost: the
+    /// connection broke, the time limit ran out, or the answer was too large to read. The server
+    /// may or may not have applied it, so nothing may be assumed either way: read the state
+    /// before sending it again.
+    #[error(
+        "outcome unknown: {request} was sent but {reason}; the server may or may not have applied it: check the state before sending it again"
+    )]
+    OutcomeUnknown {
+        /// The request whose outcome is unknown.
+        request: RequestInfo,
+        /// What happened to the answer.
+        reason: String,
+        /// True when it was the time limit that ran out.
+        timed_out: bool,
+    },
+    /// The answer's body is larger than the client reads ([`crate::MAX_RESPONSE_BYTES`]); no real
+    /// cross-site answer comes near it.
+    #[error(
+        "response too large: {request}: the body is larger than {limit} bytes; it was not read"
+    )]
+    ResponseTooLarge {
+        /// The request whose answer was too large.
+        request: RequestInfo,
+        /// The most the client reads.
+        limit: usize,
+    },
+    /// The server asks for authentication in a way this client does not support (for example
+    /// Digest with only `qop=auth-int`): the credentials were not even tried.
+    #[error("unsupported authentication: {0}")]
+    AuthUnsupported(Box<ServerError>),
+    /// A name the server cannot be sent (too long, empty), refused before any request.
+    #[error("invalid name: {0}")]
+    InvalidName(String),
     /// The server's body could not be read as the expected type.
-    #[error("cannot decode the response of {request}: {reason}; body: {body}")]
+    #[error(
+        "cannot decode the response of {request}: {reason}; body: {}",
+        printable(body)
+    )]
     Decode {
         /// The request whose answer was malformed.
         request: RequestInfo,
@@ -174,9 +227,12 @@ impl Error {
         match self {
             Error::Transport { request, .. }
             | Error::Tls { request, .. }
+            | Error::Timeout { request, .. }
+            | Error::OutcomeUnknown { request, .. }
+            | Error::ResponseTooLarge { request, .. }
             | Error::Decode { request, .. } => Some(request),
             Error::PartialFailure(p) => Some(&p.request),
-            Error::Config(_) => None,
+            Error::Config(_) | Error::InvalidName(_) => None,
             _ => self.server_error().map(|e| &e.request),
         }
     }
@@ -190,6 +246,7 @@ impl Error {
             | Error::Unauthorized(e)
             | Error::Forbidden(e)
             | Error::SiteOperationFailed(e)
+            | Error::AuthUnsupported(e)
             | Error::UnexpectedStatus(e) => Some(e),
             _ => None,
         }
@@ -199,6 +256,107 @@ impl Error {
     pub fn is_connect(&self) -> bool {
         matches!(self, Error::Transport { source, .. } if source.is_connect())
     }
+
+    /// True when a time limit ran out: the client's request timeout, or a deadline set with
+    /// [`crate::Client::with_deadline`].
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::OutcomeUnknown { timed_out, .. } => *timed_out,
+            Error::Transport { source, .. } => source.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// True when a state change may or may not have been applied ([`Error::OutcomeUnknown`]).
+    /// Such a failure must never be reported as "nothing happened".
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
+    }
+}
+
+/// Server text made safe for a terminal: control characters (ESC, BEL, CR, …, and the C1 range)
+/// become `\u00XX` escapes (as in JSON), so that a hostile or broken server cannot move the cursor, clear the
+/// screen or set the window title. Line feeds and tabs are kept. Every text that comes from a
+/// server goes through this before it is printed.
+///
+/// ```
+/// assert_eq!(xsite::printable("a\x1b[2Jb\tc\nd"), "a\\u001b[2Jb\tc\nd");
+/// ```
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() && c != '\n' && c != '\t' || c == '\u{2028}' || c == '\u{2029}';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// An HTTP status in words, for messages where the server sent no text: `HTTP 304 Not Modified`.
+pub fn status_line(status: u16) -> String {
+    match reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("HTTP {status} {reason}"),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// The longest server text kept in an error, in bytes: enough for any real message, small enough
+/// that a hostile body cannot flood a terminal or a log.
+pub const MAX_MESSAGE_BYTES: usize = 2048;
+
+/// Cuts a server text to [`MAX_MESSAGE_BYTES`] (on a character boundary) and says how much was
+/// left out. `total` is the body's whole size when known; `None` means it was larger than what
+/// was read.
+pub(crate) fn clip_message(text: &str, total: Option<usize>) -> String {
+    let whole = total.is_some_and(|t| t <= text.len());
+    if text.len() <= MAX_MESSAGE_BYTES && whole {
+        return text.to_owned();
+    }
+    let mut end = text.len().min(MAX_MESSAGE_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match total {
+        Some(total) => format!(
+            "{}… [{} bytes in all, cut]",
+            &text[..end],
+            total.max(text.len())
+        ),
+        None => format!(
+            "{}… [more than {} bytes, cut]",
+            &text[..end],
+            text.len().max(MAX_MESSAGE_BYTES)
+        ),
+    }
+}
+
+/// What to do about a failed TLS handshake.
+fn tls_hint(plain_http: bool) -> &'static str {
+    if plain_http {
+        "the port speaks plain HTTP, not TLS: use an http:// URL"
+    } else {
+        "give the server's CA with a CA file, or, for a test server only, trust all certificates"
+    }
+}
+
+/// A duration in seconds, as operators give it (`--timeout 30`).
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_owned()
+        + " s"
 }
 
 /// The SDK's result type.
@@ -215,4 +373,56 @@ pub(crate) mod server_texts {
     pub const NOT_A_BACKUP_SITE: &str = "does not backup to site";
     /// 500 for a site operation whose result was not `ok`.
     pub const SITE_OPERATION_FAILED: &str = "ISPN012047";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        /// Whatever a server sends, what is shown holds no control character but line feeds and
+        /// tabs, and text without any is shown as sent.
+        #[test]
+        fn printable_text_drives_no_terminal(text in proptest::collection::vec(any::<char>(), 0..200)) {
+            let text = String::from_iter(text);
+            let shown = printable(&text);
+            prop_assert!(!shown.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+            if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                prop_assert!(shown.len() >= text.len());
+            }
+        }
+
+        /// A clipped message stays short, whatever its size.
+        #[test]
+        fn clipped_messages_are_bounded(
+            text in proptest::collection::vec(any::<char>(), 0..3000),
+            extra in proptest::option::of(0usize..1_000_000_000),
+        ) {
+            let text = String::from_iter(text);
+            let clipped = clip_message(&text, extra.map(|e| text.len() + e));
+            prop_assert!(clipped.len() <= MAX_MESSAGE_BYTES + 64);
+            if text.len() <= MAX_MESSAGE_BYTES && extra == Some(0) {
+                prop_assert_eq!(clipped, text);
+            }
+        }
+    }
+
+    #[test]
+    fn printable_escapes_terminal_controls() {
+        assert_eq!(printable("ok"), "ok");
+        assert_eq!(
+            printable("a\u{1b}[2J\u{7}\r\u{9b}"),
+            "a\\u001b[2J\\u0007\\u000d\\u009b"
+        );
+        assert_eq!(printable("line\n\tnext"), "line\n\tnext");
+    }
+
+    #[test]
+    fn an_empty_error_names_its_status() {
+        assert_eq!(status_line(302), "HTTP 302 Found");
+        assert_eq!(status_line(599), "HTTP 599");
+    }
 }

@@ -63,10 +63,13 @@ pub use cache::{CacheHandle, CacheXsite};
 pub use cache_set::{CacheSet, FanOut, KEYCLOAK_26_CACHES, KEYCLOAK_LEGACY_CACHES};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_CONTEXT_PATH, DEFAULT_REQUEST_TIMEOUT,
-    Discovery, RetryPolicy,
+    Discovery, MAX_KEY_BYTES, MAX_NAME_BYTES, MAX_RESPONSE_BYTES, RetryPolicy,
 };
 pub use container::{ContainerHandle, ContainerXsite, SiteInfo};
-pub use error::{Error, PartialFailure, RequestInfo, Result, ServerError};
+pub use error::{
+    Error, MAX_MESSAGE_BYTES, PartialFailure, RequestInfo, Result, ServerError, printable,
+    status_line,
+};
 pub use model::{
     CacheOutcome, CacheResults, ConfigUpdate, ContainerInfo, MixedStatus, NodeStatus, NodeStatuses,
     PushStateStatus, PushStateStatuses, ServerVersion, SiteStatus, SiteStatuses, StateTransferMode,

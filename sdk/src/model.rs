@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use indexmap::IndexMap;
-use serde::de::Error as _;
+use serde::de::{Error as _, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -522,9 +522,93 @@ impl Serialize for ContainerInfo {
     }
 }
 
+/// Checks that no JSON object in a document names a key twice.
+///
+/// A map type keeps the last of two equal keys without a word; an answer such as
+/// `{"site-a":{"status":"online"},"site-a":{"status":"offline"}}` could then pass as offline.
+/// Every answer is checked before it is read, so such an answer fails closed.
+pub(crate) fn check_unique_keys(json: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<UniqueKeys>(json)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Any JSON value whose objects have unique keys; nothing is kept.
+struct UniqueKeys;
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value::<UniqueKeys>()?;
+            if !seen.insert(key) {
+                return Err(A::Error::custom(
+                    "an object names the same key twice, so which value holds is unknown",
+                ));
+            }
+        }
+        Ok(UniqueKeys)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_keys_are_refused_at_any_depth() {
+        assert!(check_unique_keys(br#"{"a":1,"b":[{"c":1,"d":2}]}"#).is_ok());
+        assert!(check_unique_keys(br#"["x",1,null,true,-1.5]"#).is_ok());
+        let twice = br#"{"site-a":{"status":"online"},"site-a":{"status":"offline"}}"#;
+        assert!(check_unique_keys(twice).unwrap_err().contains("twice"));
+        // The map type alone would have kept the last value.
+        let statuses: SiteStatuses = serde_json::from_slice(twice).unwrap();
+        assert!(statuses["site-a"].is_offline());
+        assert!(check_unique_keys(br#"{"x":[{"k":1,"k":2}]}"#).is_err());
+    }
 
     #[test]
     fn site_status_round_trips_in_server_order() {
@@ -573,5 +657,118 @@ mod tests {
     fn state_transfer_mode_is_case_sensitive() {
         assert_eq!("AUTO".parse(), Ok(StateTransferMode::Auto));
         assert!("auto".parse::<StateTransferMode>().is_err());
+    }
+
+    /// Property tests: no JSON document, however shaped, makes a model panic.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        fn word() -> impl Strategy<Value = String> {
+            let chars = prop_oneof![
+                6 => proptest::char::range('a', 'z'),
+                1 => Just('-'),
+                1 => proptest::char::range('\u{0}', '\u{1f}'),
+                1 => any::<char>(),
+            ];
+            prop_oneof![
+                4 => proptest::collection::vec(chars, 0..12).prop_map(String::from_iter),
+                1 => Just("status".to_owned()),
+                1 => Just("online".to_owned()),
+                1 => Just("offline".to_owned()),
+                1 => Just("mixed".to_owned()),
+                1 => Just("ok".to_owned()),
+                1 => Just("OK".to_owned()),
+                1 => Just("ERROR".to_owned()),
+                1 => Just("defined_caches".to_owned()),
+                1 => Just("name".to_owned()),
+                1 => Just("after_failures".to_owned()),
+                1 => Just("min_wait".to_owned()),
+            ]
+        }
+
+        /// Any JSON value, biased toward the shapes and words the server uses.
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| Value::from(n)),
+                any::<u64>().prop_map(|n| Value::from(n)),
+                any::<f64>().prop_map(|n| Value::from(n)),
+                word().prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    proptest::collection::vec((word(), inner), 0..6)
+                        .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn exercise(text: &[u8]) {
+            let _ = check_unique_keys(text);
+            let _ = serde_json::from_slice::<SiteStatus>(text).map(|s| s.to_string());
+            let _ = serde_json::from_slice::<SiteStatuses>(text)
+                .map(|s| serde_json::to_string(&s).ok());
+            let _ = serde_json::from_slice::<NodeStatuses>(text)
+                .map(|s| serde_json::to_string(&s).ok());
+            let _ = serde_json::from_slice::<PushStateStatuses>(text)
+                .map(|s| s.values().map(|v| v.is_terminal()).count());
+            let _ = serde_json::from_slice::<CacheResults>(text)
+                .map(|s| s.values().filter(|v| v.is_ok()).count());
+            let _ = serde_json::from_slice::<TakeOfflineConfig>(text);
+            let _ = serde_json::from_slice::<StateTransferMode>(text);
+            if let Ok(info) = serde_json::from_slice::<ContainerInfo>(text) {
+                let _ = (
+                    info.name(),
+                    info.version(),
+                    info.local_site(),
+                    info.sites_view(),
+                    info.is_relay_node(),
+                    info.relay_nodes(),
+                    info.node_address(),
+                    info.cluster_name(),
+                    info.cluster_members(),
+                    info.defined_caches(),
+                );
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_json_is_read_or_refused_without_panic(value in json()) {
+                let text = serde_json::to_vec(&value).unwrap();
+                exercise(&text);
+                // Wrapped as a status map and as a per-cache map, the shapes the routes answer.
+                exercise(format!(r#"{{"site-b":{}}}"#, value).as_bytes());
+                exercise(format!(r#"{{"status":"mixed","online":{value},"offline":{value}}}"#).as_bytes());
+            }
+
+            #[test]
+            fn any_bytes_are_read_or_refused_without_panic(
+                bytes in proptest::collection::vec(any::<u8>(), 0..256),
+            ) {
+                exercise(&bytes);
+            }
+
+            #[test]
+            fn duplicate_keys_are_always_found(value in json(), key in word()) {
+                // The same key twice in one object, anywhere a value can be.
+                let doc = format!(r#"[{{{k}:{value},{k}:{value}}}]"#, k = Value::String(key));
+                prop_assert!(check_unique_keys(doc.as_bytes()).is_err());
+            }
+
+            #[test]
+            fn versions_parse_without_panic(text in proptest::collection::vec(any::<char>(), 0..40)) {
+                let text = String::from_iter(text);
+                if let Some(v) = ServerVersion::parse(&text) {
+                    prop_assert_eq!(v.text, text.trim());
+                }
+            }
+        }
     }
 }

@@ -317,6 +317,54 @@ impl Route<'_> {
         )
     }
 
+    /// The names the route puts in its URL: (what, name).
+    pub fn names(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Route::CacheClear { cache }
+            | Route::CacheSize { cache }
+            | Route::CacheKeys { cache }
+            | Route::CacheBackups { cache }
+            | Route::PushStateStatus { cache }
+            | Route::ClearPushStateStatus { cache } => vec![("cache", cache)],
+            Route::EntryGet { cache, key }
+            | Route::EntryPut { cache, key }
+            | Route::EntryDelete { cache, key } => vec![("cache", cache), ("key", key)],
+            Route::CacheSiteStatus { cache, site }
+            | Route::CacheSiteAction { cache, site, .. }
+            | Route::TakeOfflineConfig { cache, site }
+            | Route::SetTakeOfflineConfig { cache, site }
+            | Route::StateTransferMode { cache, site }
+            | Route::SetStateTransferMode { cache, site, .. } => {
+                vec![("cache", cache), ("site", site)]
+            }
+            Route::ContainerSiteStatus { site } | Route::ContainerSiteAction { site, .. } => {
+                vec![("site", site)]
+            }
+            Route::ServerInfo
+            | Route::CacheManagerNames
+            | Route::ContainerInfo
+            | Route::CacheNames
+            | Route::ContainerBackups => Vec::new(),
+        }
+    }
+
+    /// Refuses, before any request, a name longer than `max_name` bytes (a key: `max_key`): no
+    /// server takes such a URL, and the HTTP stack's own error would not say why.
+    pub fn check_names(&self, max_name: usize, max_key: usize) -> Result<(), crate::Error> {
+        for (what, name) in self.names() {
+            let max = if what == "key" { max_key } else { max_name };
+            if name.len() > max {
+                let start: String = name.chars().take(40).collect();
+                return Err(crate::Error::InvalidName(format!(
+                    "the {what} name '{}…' is {} bytes long; the most is {max}",
+                    crate::printable(&start),
+                    name.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the route addresses the whole container rather than one cache.
     pub fn is_container_route(&self) -> bool {
         matches!(

@@ -44,6 +44,7 @@
 mod auth;
 mod faults;
 mod handlers;
+pub mod hostile;
 mod http;
 mod model;
 mod routes;

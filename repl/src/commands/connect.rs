@@ -197,6 +197,9 @@ fn build_client(
     container: Option<ContainerPath>,
 ) -> Result<Client, CliError> {
     let mut builder = Client::builder(target.base_url()).credentials(credentials);
+    if let Some(timeout) = tls.timeout {
+        builder = builder.timeout(timeout);
+    }
     if let Some(container) = container {
         builder = builder.container_path(container);
     }
@@ -270,5 +273,6 @@ fn merge_tls(defaults: &TlsSettings, args: &Connect) -> TlsSettings {
             .hostname_verifier
             .clone()
             .or_else(|| defaults.hostname_verifier.clone()),
+        timeout: defaults.timeout,
     }
 }

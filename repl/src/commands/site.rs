@@ -199,7 +199,9 @@ pub fn run(
         }
         S::Name => {
             let info = container_info(session)?;
-            Ok(Reply::Text(info.local_site().unwrap_or("null").to_owned()))
+            Ok(Reply::Text(
+                xsite::printable(info.local_site().unwrap_or("null")).into_owned(),
+            ))
         }
         S::IsRelayNode => {
             let info = container_info(session)?;

@@ -3,12 +3,14 @@
 //! One test binary (to keep link time low): `commands` runs lines through the executor the shell
 //! uses and checks the exact bytes; `binary` runs the built `xsite` with batch files; `secrets`
 //! checks that no password reaches output, reports or history; `runbook` runs the
-//! runbooks on the grid; `batch_cr` covers `batch-cr` and `batch-check`.
+//! runbooks on the grid; `batch_cr` covers `batch-cr` and `batch-check`; `faults` runs the built
+//! `xsite` against hostile servers.
 
 mod batch_cr;
 mod binary;
 mod commands;
 mod common;
+mod faults;
 mod runbook;
 mod secrets;
 mod transcripts;

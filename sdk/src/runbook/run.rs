@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::cache_set::CacheSet;
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, printable};
 use crate::model::{PushStateStatus, SiteStatus};
 
 use super::plan::{Action, Check, Plan, Step};
@@ -72,6 +72,7 @@ fn setup_error(workflow: &str, site: &str, reason: String) -> Box<RunbookError> 
         reason,
         cache_states: Vec::new(),
         cleared: Vec::new(),
+        unknown: Vec::new(),
         next: "configure both sites (URL and credentials) and name them as the servers do"
             .to_owned(),
         source: None,
@@ -192,6 +193,9 @@ pub struct RunbookError {
     pub cache_states: Vec<(String, String, String)>,
     /// The caches that were cleared before the stop.
     pub cleared: Vec<String>,
+    /// The state changes whose outcome is unknown: sent, but their answer was lost (a broken
+    /// connection, a time limit). Each may or may not have been applied, a clear included.
+    pub unknown: Vec<String>,
     /// What to run next.
     pub next: String,
     /// The SDK error behind it, if any.
@@ -204,17 +208,28 @@ impl fmt::Display for RunbookError {
         write!(
             f,
             "{}: step {} ({}) on {} stopped: {}",
-            self.workflow, self.step, self.title, self.site, self.reason
+            self.workflow,
+            self.step,
+            self.title,
+            self.site,
+            printable(&self.reason)
         )?;
-        if self.cleared.is_empty() {
-            write!(f, "\nnothing was cleared")?;
-        } else {
-            write!(f, "\ncleared so far: {}", self.cleared.join(", "))?;
+        let clear_unknown = self.unknown.iter().any(|u| u.starts_with(CLEAR_PREFIX));
+        match (self.cleared.is_empty(), clear_unknown) {
+            (true, false) => write!(f, "\nnothing was cleared")?,
+            (true, true) => write!(f, "\nno clear is known to have happened")?,
+            (false, _) => write!(f, "\ncleared so far: {}", self.cleared.join(", "))?,
+        }
+        for unknown in &self.unknown {
+            write!(
+                f,
+                "\noutcome unknown: {unknown} (sent, but no answer came back: it may or may not have been applied)"
+            )?;
         }
         if !self.cache_states.is_empty() {
             write!(f, "\nstate when stopped:")?;
             for (site, cache, state) in &self.cache_states {
-                write!(f, "\n  {site} {cache}: {state}")?;
+                write!(f, "\n  {site} {cache}: {}", printable(state))?;
             }
         }
         write!(f, "\nnext: {}", self.next)
@@ -287,6 +302,8 @@ pub async fn run_plan(
         observer,
         workflow,
         cleared: Vec::new(),
+        unknown: Vec::new(),
+        deadline: None,
     };
     for step in &plan.steps {
         runner.step(step).await?;
@@ -301,7 +318,14 @@ struct Runner<'a> {
     observer: &'a mut dyn FnMut(Event),
     workflow: String,
     cleared: Vec<String>,
+    /// State changes sent whose outcome is unknown (see [`RunbookError::unknown`]).
+    unknown: Vec<String>,
+    /// The running step's deadline: no request made for the step runs past it.
+    deadline: Option<Instant>,
 }
+
+/// How an unknown clear is named in [`RunbookError::unknown`].
+const CLEAR_PREFIX: &str = "the clear of ";
 
 /// Why a step stopped, before it is dressed as a [`RunbookError`].
 struct Stop {
@@ -326,12 +350,17 @@ fn stop(reason: impl Into<String>) -> Stop {
 }
 
 impl Runner<'_> {
-    fn client(&self, site: &str) -> &Client {
-        &self
+    /// The client of a site, bound by the running step's deadline.
+    fn client(&self, site: &str) -> Client {
+        let client = &self
             .sites
             .get(site)
             .expect("sites were checked before the run")
-            .client
+            .client;
+        match self.deadline {
+            Some(deadline) => client.with_deadline(deadline),
+            None => client.clone(),
+        }
     }
 
     fn caches(&self) -> &CacheSet {
@@ -339,16 +368,24 @@ impl Runner<'_> {
     }
 
     fn done(&mut self, step: &Step, action: &Action, result: impl Into<String>) {
+        // Results quote the server (status words, site names, failure texts): never raw.
+        let result = printable(&result.into()).into_owned();
         (self.observer)(Event::ActionDone {
             step: step.number,
             site: step.site.clone(),
             action: action.clone(),
-            result: result.into(),
+            result,
         });
     }
 
     async fn step(&mut self, step: &Step) -> Result<(), Box<RunbookError>> {
         let started = Instant::now();
+        // The step's deadline bounds every request made for it, not only the polling.
+        let length = match &step.check {
+            Check::PushOk { .. } => self.options.push_deadline,
+            _ => self.options.step_deadline,
+        };
+        self.deadline = Some(started + length);
         (self.observer)(Event::StepStarted(step.clone()));
         let outcome = match &step.check {
             Check::OfflineBeforeEachClear => self.clear_caches(step).await,
@@ -363,7 +400,12 @@ impl Runner<'_> {
                 });
                 Ok(())
             }
-            Err(stopped) => Err(self.error(step, stopped).await),
+            Err(stopped) => {
+                // The report reads the state within one more step deadline, so that a hung
+                // server cannot hold the report either.
+                self.deadline = Some(Instant::now() + self.options.step_deadline);
+                Err(self.error(step, stopped).await)
+            }
         }
     }
 
@@ -371,13 +413,16 @@ impl Runner<'_> {
     /// again while it is not reached (the runbook's "if it is not offline, repeat the previous
     /// step"), until the deadline.
     async fn actions_then_check(&mut self, step: &Step) -> Result<(), Stop> {
-        let deadline = Instant::now() + self.options.step_deadline;
+        let deadline = self
+            .deadline
+            .unwrap_or_else(|| Instant::now() + self.options.step_deadline);
         let mut wait = self.options.poll.initial;
         loop {
             let mut last_failure = None;
             for action in &step.actions {
                 if let Err(e) = self.send(step, action).await {
-                    // A partial failure is retried with the rest of the step; others stop it.
+                    // A partial failure is retried with the rest of the step; others (an unknown
+                    // outcome, an untrusted answer) stop it.
                     match e {
                         Error::PartialFailure(_) => last_failure = Some(e),
                         other => return Err(other.into()),
@@ -423,7 +468,7 @@ impl Runner<'_> {
                 let client = self.client(&step.site);
                 let outcomes = self
                     .caches()
-                    .fan_out(client, |cache| async move {
+                    .fan_out(&client, |cache| async move {
                         cache.xsite().push_state_status().await
                     })
                     .await;
@@ -453,7 +498,10 @@ impl Runner<'_> {
         let client = self.client(&step.site);
         let outcomes = self
             .caches()
-            .fan_out(client, |cache| async move { cache.xsite().backups().await })
+            .fan_out(
+                &client,
+                |cache| async move { cache.xsite().backups().await },
+            )
             .await;
         let mut unmet = Vec::new();
         for (cache, outcome) in outcomes.iter() {
@@ -476,7 +524,7 @@ impl Runner<'_> {
     }
 
     async fn send(&mut self, step: &Step, action: &Action) -> Result<(), Error> {
-        let client = self.client(&step.site).clone();
+        let client = self.client(&step.site);
         let container = client.container();
         let result = match action {
             Action::TakeOfflineAll { backup } => container
@@ -540,7 +588,17 @@ impl Runner<'_> {
                 Ok(())
             }
             Err(e) => {
-                self.done(step, action, format!("FAILED: {e}"));
+                if e.is_outcome_unknown() {
+                    let what = match (action, e.request()) {
+                        (Action::ClearCache { cache }, _) => format!("{CLEAR_PREFIX}{cache}"),
+                        (_, Some(request)) => format!("`{request}`"),
+                        (other, None) => format!("{other:?}"),
+                    };
+                    self.unknown.push(format!("{what} on {}", step.site));
+                    self.done(step, action, format!("OUTCOME UNKNOWN: {e}"));
+                } else {
+                    self.done(step, action, format!("FAILED: {e}"));
+                }
                 Err(e)
             }
         }
@@ -549,7 +607,7 @@ impl Runner<'_> {
     /// The interlock: each cache is cleared only right after its backup to every site was seen
     /// offline. The first cache that is not stops the workflow, before its clear.
     async fn clear_caches(&mut self, step: &Step) -> Result<(), Stop> {
-        let client = self.client(&step.site).clone();
+        let client = self.client(&step.site);
         for action in &step.actions {
             let Action::ClearCache { cache } = action else {
                 continue;
@@ -603,9 +661,11 @@ impl Runner<'_> {
         backup: &str,
         confirmed: &mut Vec<String>,
     ) -> Result<(), Stop> {
-        let client = self.client(&step.site).clone();
+        let client = self.client(&step.site);
         let started = Instant::now();
-        let deadline = started + self.options.push_deadline;
+        let deadline = self
+            .deadline
+            .unwrap_or(started + self.options.push_deadline);
         let mut pending: Vec<String> = self.caches().names().to_vec();
         let mut retries: std::collections::HashMap<String, u32> = Default::default();
         loop {
@@ -675,9 +735,10 @@ impl Runner<'_> {
     async fn error(&self, step: &Step, stopped: Stop) -> Box<RunbookError> {
         let mut cache_states = Vec::new();
         if let Some(site) = self.sites.get(&step.site) {
+            let client = self.client(&site.name);
             let outcomes = self
                 .caches()
-                .fan_out(&site.client, |cache| async move {
+                .fan_out(&client, |cache| async move {
                     let backups = cache.xsite().backups().await?;
                     let push = cache.xsite().push_state_status().await.ok();
                     Ok((backups, push))
@@ -708,12 +769,25 @@ impl Runner<'_> {
             reason: stopped.reason,
             cache_states,
             cleared: self.cleared.clone(),
+            unknown: self.unknown.clone(),
             next: self.next_hint(step),
             source: stopped.source,
         })
     }
 
     fn next_hint(&self, step: &Step) -> String {
+        let hint = self.workflow_hint(step);
+        if self.unknown.is_empty() {
+            return hint;
+        }
+        // An unknown outcome comes first: what follows depends on it.
+        format!(
+            "first find out what happened to {}: read the state (`site status`, `site push-site-status`) and treat a clear as done; then {hint}",
+            self.unknown.join(", ")
+        )
+    }
+
+    fn workflow_hint(&self, step: &Step) -> String {
         use super::plan::Workflow;
         match &self.plan.workflow {
             Workflow::Fence { site } => format!(

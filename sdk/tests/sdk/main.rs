@@ -3,5 +3,6 @@
 mod auth;
 mod common;
 mod errors;
+mod faults;
 mod routes;
 mod tls;

@@ -45,6 +45,9 @@ pub enum ListStyle {
     /// One item per line, padded as cli.sh's `ls` pads it ([`render::ls_line`]); nothing when
     /// empty.
     Lines,
+    /// As [`ListStyle::Lines`], under a column header and a rule when there is any item (cli.sh's
+    /// table of keys); the header is not part of the data (`--output json`).
+    Table(&'static str),
 }
 
 /// The output streams of a session, with the colour and format settings.
@@ -114,6 +117,15 @@ impl Console {
                 Reply::Text(text) => self.line(text),
                 Reply::List(items, ListStyle::JavaList) => self.line(&render::java_list(items)),
                 Reply::List(items, ListStyle::Lines) => {
+                    for item in items {
+                        self.line(&render::ls_line(item));
+                    }
+                }
+                Reply::List(items, ListStyle::Table(header)) => {
+                    if !items.is_empty() {
+                        self.line(&render::ls_line(header));
+                        self.line(&"-".repeat(render::LS_WIDTH));
+                    }
                     for item in items {
                         self.line(&render::ls_line(item));
                     }

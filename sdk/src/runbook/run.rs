@@ -417,6 +417,15 @@ impl Runner<'_> {
             .deadline
             .unwrap_or_else(|| Instant::now() + self.options.step_deadline);
         let mut wait = self.options.poll.initial;
+        // What the last complete round saw: when the deadline then cuts a round short, that is
+        // the reason to give, not the cut request.
+        let mut last_detail: Option<String> = None;
+        let not_reached = |detail: &str| {
+            stop(format!(
+                "postcondition not reached within {:?}: {detail}",
+                self.options.step_deadline
+            ))
+        };
         loop {
             let mut last_failure = None;
             for action in &step.actions {
@@ -425,11 +434,26 @@ impl Runner<'_> {
                     // outcome, an untrusted answer) stop it.
                     match e {
                         Error::PartialFailure(_) => last_failure = Some(e),
+                        e if cut_by_deadline(&e, deadline) && last_detail.is_some() => {
+                            return Err(not_reached(last_detail.as_deref().unwrap_or_default()));
+                        }
                         other => return Err(other.into()),
                     }
                 }
             }
-            let unmet = self.unmet(step).await?;
+            let unmet = match self.unmet(step).await {
+                Ok(unmet) => unmet,
+                Err(stopped)
+                    if last_detail.is_some()
+                        && stopped
+                            .source
+                            .as_ref()
+                            .is_some_and(|e| cut_by_deadline(e, deadline)) =>
+                {
+                    return Err(not_reached(last_detail.as_deref().unwrap_or_default()));
+                }
+                Err(stopped) => return Err(stopped),
+            };
             if unmet.is_empty() && last_failure.is_none() {
                 return Ok(());
             }
@@ -444,17 +468,15 @@ impl Runner<'_> {
             if Instant::now() >= deadline {
                 return Err(match last_failure {
                     Some(e) if unmet.is_empty() => e.into(),
-                    _ => stop(format!(
-                        "postcondition not reached within {:?}: {detail}",
-                        self.options.step_deadline
-                    )),
+                    _ => not_reached(&detail),
                 });
             }
+            last_detail = Some(detail.clone());
             (self.observer)(Event::Waiting {
                 step: step.number,
                 detail,
             });
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep(wait.min(deadline.saturating_duration_since(Instant::now()))).await;
             wait = (wait * 2).min(self.options.poll.max);
         }
     }
@@ -504,6 +526,7 @@ impl Runner<'_> {
             )
             .await;
         let mut unmet = Vec::new();
+        let mut failed = None;
         for (cache, outcome) in outcomes.iter() {
             match outcome {
                 Ok(statuses) => match statuses.get(backup.as_str()) {
@@ -517,10 +540,16 @@ impl Runner<'_> {
                     }
                 },
                 // A cache that is missing or unreachable is not verified: never assume.
-                Err(e) => return Err(stop(format!("{cache}: {e}"))),
+                Err(_) => {
+                    failed = Some(cache.to_owned());
+                    break;
+                }
             }
         }
-        Ok(unmet)
+        match failed {
+            Some(cache) => Err(failed_read(&cache, outcomes)),
+            None => Ok(unmet),
+        }
     }
 
     async fn send(&mut self, step: &Step, action: &Action) -> Result<(), Error> {
@@ -809,6 +838,23 @@ impl Runner<'_> {
                 ),
             },
         }
+    }
+}
+
+/// A read that ran out of time because the step's deadline passed (not a lost state change).
+fn cut_by_deadline(error: &Error, deadline: Instant) -> bool {
+    error.is_timeout() && !error.is_outcome_unknown() && Instant::now() >= deadline
+}
+
+/// The stop for a cache whose read failed, with the SDK error as its source.
+fn failed_read<T>(cache: &str, outcomes: crate::cache_set::FanOut<T>) -> Stop {
+    let cache = cache.to_owned();
+    match outcomes.into_inner().swap_remove(&cache) {
+        Some(Err(e)) => Stop {
+            reason: format!("{cache}: {e}"),
+            source: Some(e),
+        },
+        _ => stop(format!("{cache}: not read")),
     }
 }
 

@@ -693,9 +693,9 @@ mod tests {
             let leaf = prop_oneof![
                 Just(Value::Null),
                 any::<bool>().prop_map(Value::Bool),
-                any::<i64>().prop_map(|n| Value::from(n)),
-                any::<u64>().prop_map(|n| Value::from(n)),
-                any::<f64>().prop_map(|n| Value::from(n)),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
                 word().prop_map(Value::String),
             ];
             leaf.prop_recursive(4, 48, 6, |inner| {
@@ -715,7 +715,7 @@ mod tests {
             let _ = serde_json::from_slice::<NodeStatuses>(text)
                 .map(|s| serde_json::to_string(&s).ok());
             let _ = serde_json::from_slice::<PushStateStatuses>(text)
-                .map(|s| s.values().map(|v| v.is_terminal()).count());
+                .map(|s| s.values().filter(|v| v.is_terminal()).count());
             let _ = serde_json::from_slice::<CacheResults>(text)
                 .map(|s| s.values().filter(|v| v.is_ok()).count());
             let _ = serde_json::from_slice::<TakeOfflineConfig>(text);
@@ -744,7 +744,7 @@ mod tests {
                 let text = serde_json::to_vec(&value).unwrap();
                 exercise(&text);
                 // Wrapped as a status map and as a per-cache map, the shapes the routes answer.
-                exercise(format!(r#"{{"site-b":{}}}"#, value).as_bytes());
+                exercise(format!(r#"{{"site-b":{value}}}"#).as_bytes());
                 exercise(format!(r#"{{"status":"mixed","online":{value},"offline":{value}}}"#).as_bytes());
             }
 

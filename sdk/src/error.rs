@@ -276,9 +276,9 @@ impl Error {
 }
 
 /// Server text made safe for a terminal: control characters (ESC, BEL, CR, …, and the C1 range)
-/// become `\u00XX` escapes (as in JSON), so that a hostile or broken server cannot move the cursor, clear the
-/// screen or set the window title. Line feeds and tabs are kept. Every text that comes from a
-/// server goes through this before it is printed.
+/// become `\u00XX` escapes (as in JSON), so that a hostile or broken server cannot move the
+/// cursor, clear the screen or set the window title. Line feeds and tabs are kept. Every text that
+/// comes from a server goes through this before it is printed.
 ///
 /// ```
 /// assert_eq!(xsite::printable("a\x1b[2Jb\tc\nd"), "a\\u001b[2Jb\tc\nd");

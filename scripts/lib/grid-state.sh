@@ -14,9 +14,9 @@
 #                        a status outside 2xx
 #   gs_put SITE CACHE KEY VALUE / gs_keys SITE CACHE   one text/plain entry / the keys (JSON array)
 #
-# gs_state prints, per site: the container's backup statuses, and for each cache of GS_CACHES its
-# backup statuses, push-state status, state-transfer mode and take-offline config toward the other
-# site, and its entries (key -> value, sorted); then the entries of the cache without backups.
+# gs_state prints, per site: the container's backup statuses; for each cache of GS_CACHES its backup
+# statuses, push-state status, state-transfer mode and take-offline config toward the other site;
+# then the entries (key -> value, sorted) of each of those caches and of the cache without backups.
 # JSON is normalised with `jq -S -c` (sorted keys, one line): the answers' key order is not part of
 # the state.
 
@@ -64,15 +64,22 @@ gs_fetch() { # dir site path... : GETs over one connection; body k in dir/k, sta
   curl -sS -u "$XSITE_USERNAME:$XSITE_PASSWORD" -w '%{http_code}\n' "${args[@]}" > "$dir/codes"
 }
 
-gs_value() { # dir k -> body k as one line: JSON with sorted keys, else the text; `HTTP <code>: …` unless 2xx
-  local code body
-  code=$(sed -n "${2}p" "$1/codes")
-  body=$(jq -S -c . < "$1/$2" 2>/dev/null) || body=$(tr '\n' ' ' < "$1/$2")
-  [[ $code == 2* ]] && echo "$body" || echo "HTTP $code: $body"
+gs_values() { # dir n -> bodies 1..n, one a line: JSON with sorted keys, else the text; `HTTP <code>: …` unless 2xx
+  local dir=$1 n=$2 k files=() codes bodies
+  for ((k = 1; k <= n; k++)); do files+=("$dir/$k"); done
+  mapfile -t codes < "$dir/codes"
+  # One awk and one jq for every body (a process per body is slow on a busy machine).
+  mapfile -t bodies < <(awk 'BEGIN { for (i = 1; i < ARGC; i++) { t = ""; while ((getline l < ARGV[i]) > 0) t = t (t == "" ? "" : " ") l
+                                     close(ARGV[i]); print t }; exit }' "${files[@]}" |
+    jq -R -c -S '. as $t | try fromjson catch $t')
+  for ((k = 0; k < n; k++)); do
+    # jq prints a text that is not JSON as a JSON string: keep it as such, it is only compared.
+    [[ ${codes[$k]:-} == 2* ]] && echo "${bodies[$k]:-}" || echo "HTTP ${codes[$k]:-none}: ${bodies[$k]:-}"
+  done
 }
 
 gs_state() { # both sites, one fact a line (one curl process per site and round: cheap enough per file)
-  local site other c k dir labels paths keys key values
+  local site other c k dir labels paths keys key values entries
   dir=$(mktemp -d)
   for site in site-a site-b; do
     other=$(gs_other "$site")
@@ -88,22 +95,23 @@ gs_state() { # both sites, one fact a line (one curl process per site and round:
     rm -f "$dir"/*
     gs_fetch "$dir" "$site" "${paths[@]}" || { rm -rf "$dir"; return 1; }
     echo "## $site"
+    mapfile -t values < <(gs_values "$dir" "${#paths[@]}")
     for k in "${!labels[@]}"; do
       case ${labels[$k]} in
         *" keys")
           c=${labels[$k]% keys}
-          keys=$(gs_value "$dir" $((k + 1)))
-          values='{}'
+          keys=${values[$k]}
+          entries='{}'
           if [[ $keys == '['*']' && $keys != '[]' ]]; then
             # The values too: a key that survived with another value is a change as well.
-            values=$(jq -r '.[]' <<< "$keys" | while IFS= read -r key; do
+            entries=$(jq -r '.[]' <<< "$keys" | while IFS= read -r key; do
               jq -n -c --arg k "$key" --arg v "$(gs_rest "$site" GET "caches/$c/$key")" '{($k): $v}'
             done | jq -S -c -s 'add // {}')
           elif [[ $keys != '[]' ]]; then
-            values="unreadable ($keys)"
+            entries="unreadable ($keys)"
           fi
-          echo "$c entries: $values" ;;
-        *) echo "${labels[$k]}: $(gs_value "$dir" $((k + 1)))" ;;
+          echo "$c entries: $entries" ;;
+        *) echo "${labels[$k]}: ${values[$k]}" ;;
       esac
     done
   done
@@ -121,9 +129,8 @@ gs_expected_state() { # the starting state scripts/grid creates, as gs_state pri
       echo "$c push-state-status: {\"$other\":\"IDLE\"}"
       echo "$c state-transfer-mode $other: \"MANUAL\""
       echo "$c take-offline-config $other: {\"after_failures\":0,\"min_wait\":0}"
-      echo "$c entries: {}"
     done
-    echo "$GS_NO_BACKUPS entries: {}"
+    for c in "${GS_CACHES[@]}" "$GS_NO_BACKUPS"; do echo "$c entries: {}"; done
   done
 }
 
@@ -131,17 +138,17 @@ gs_reset() { # back to the starting state; best effort, the caller checks gs_sta
   local site other c
   for site in site-a site-b; do
     other=$(gs_other "$site")
-    gs_rest "$site" POST "$(gs_container)/x-site/backups/$other?action=bring-online" > /dev/null || true
+    gs_rest "$site" POST "$(gs_container)/x-site/backups/$other?action=bring-online" > /dev/null 2>&1 || true
     # One cache at a time: concurrent x-site state changes deadlock 15.0+ (DIFFERENCES.md, D).
     for c in "${GS_CACHES[@]}"; do
-      gs_rest "$site" POST "caches/$c/x-site/local?action=clear-push-state-status" > /dev/null || true
+      gs_rest "$site" POST "caches/$c/x-site/local?action=clear-push-state-status" > /dev/null 2>&1 || true
       gs_rest "$site" PUT "caches/$c/x-site/backups/$other/take-offline-config" \
-        -H 'Content-Type: application/json' --data '{"after_failures":0,"min_wait":0}' > /dev/null || true
+        -H 'Content-Type: application/json' --data '{"after_failures":0,"min_wait":0}' > /dev/null 2>&1 || true # 304: unchanged
     done
   done
   for site in site-a site-b; do
     for c in "${GS_CACHES[@]}" "$GS_NO_BACKUPS"; do
-      gs_rest "$site" POST "caches/$c?action=clear" > /dev/null || true
+      gs_rest "$site" POST "caches/$c?action=clear" > /dev/null 2>&1 || true
     done
   done
 }

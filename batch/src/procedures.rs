@@ -11,9 +11,14 @@
 //! ("repeat until offline", "poll until OK"), and because clearing caches in the same batch as
 //! taking the peer offline would wipe both sites if the take-offline did not apply: a batch
 //! before 16.0.9 goes on after a failure, and an `--all-caches` answer never fails the command.
-//! What a batch cannot do is the SDK's check right before each clear; the Batch form relies on
-//! the check of the take-offline step's log instead, and the clear step's own log is checked
-//! afterwards ([`Expectation::CachesOffline`]).
+//! What a batch cannot do is the SDK's check right before each clear (a Batch cannot branch).
+//! So the clear step is applied only once the take-offline step's log was checked, and its
+//! script re-asserts that precondition itself ([`clear_precondition`]): it takes the peer
+//! offline again (idempotent) and prints its status before the first clear. Its log counts as
+//! verified only if that status, and each cache's status right before its clear, show offline
+//! ([`Expectation::CachesOffline`]); a peer brought back online between the two steps is thus
+//! taken offline before anything is cleared, and a re-assertion that did not hold fails the
+//! check.
 
 use serde_json::Value;
 use xsite::CacheSet;
@@ -90,12 +95,25 @@ pub fn expectation(check: &Check) -> Expectation {
 
 /// The script of one plan step: a comment naming it, then its commands in order.
 pub fn script(step: &PlanStep) -> Script {
+    script_with(step, &[])
+}
+
+/// A step's script, with `precondition` (see [`clear_precondition`]) sent before its actions.
+fn script_with(step: &PlanStep, precondition: &[Action]) -> Script {
     let mut script = Script::new(step_name(step));
     script.push_comment(&format!(
         "xsite: step {} on {}: {}",
         step.number, step.site, step.title
     ));
-    for action in &step.actions {
+    if !precondition.is_empty() {
+        // The Batch form cannot check before it clears, so the comment says what makes it safe.
+        script.push_comment(
+            "xsite: apply only after the previous step's batch-check passed. A Batch cannot \
+             branch, so the take-offline is repeated here; batch-check counts the clears as \
+             verified only if the status after it shows offline",
+        );
+    }
+    for action in precondition.iter().chain(&step.actions) {
         if let Some(command) = command(action) {
             script.push(command);
         }
@@ -103,7 +121,36 @@ pub fn script(step: &PlanStep) -> Script {
     script
 }
 
-/// Every step of a plan as a [`Step`], in order.
+/// The actions a clearing step's Batch sends before its clears, to re-assert its precondition:
+/// the take-offline of the backup that an earlier step on the same site took offline (the
+/// plan's [`Check::Offline`] before it), then that backup's status. Empty for any other step.
+pub fn clear_precondition(plan: &Plan, step: &PlanStep) -> Vec<Action> {
+    if step.check != Check::OfflineBeforeEachClear {
+        return Vec::new();
+    }
+    let backup = plan
+        .steps
+        .iter()
+        .take_while(|s| s.number < step.number)
+        .filter(|s| s.site == step.site)
+        .filter_map(|s| match &s.check {
+            Check::Offline { backup } => Some(backup.clone()),
+            _ => None,
+        })
+        .last();
+    match backup {
+        Some(backup) => vec![
+            Action::TakeOfflineAll {
+                backup: backup.clone(),
+            },
+            Action::StatusAll { backup },
+        ],
+        None => Vec::new(),
+    }
+}
+
+/// Every step of a plan as a [`Step`], in order. A clearing step's script starts with its
+/// [`clear_precondition`].
 pub fn steps(plan: &Plan) -> Vec<Step> {
     plan.steps
         .iter()
@@ -112,7 +159,7 @@ pub fn steps(plan: &Plan) -> Vec<Step> {
             name: step_name(step),
             run_on: step.site.clone(),
             title: step.title.clone(),
-            script: script(step),
+            script: script_with(step, &clear_precondition(plan, step)),
             expect: expectation(&step.check),
         })
         .collect()
@@ -156,8 +203,10 @@ pub enum Expectation {
         /// `online` or `offline`.
         status: &'static str,
     },
-    /// No failure, and every `site status --cache=<cache>` printed only offline backups (the
-    /// clear step: anything else means the clear may have reached the other site).
+    /// No failure, a `site status --all-caches --site=<peer>` printed `offline` before the first
+    /// cache status (the re-asserted precondition), and every `site status --cache=<cache>`
+    /// printed only offline backups (the clear step: anything else means the clear may have
+    /// reached the other site, or was not verified).
     CachesOffline,
     /// No failure, and every push-state status to `site` is `OK`.
     PushStatusOk {
@@ -226,7 +275,7 @@ impl Expectation {
                 "every command succeeded, and `site status --all-caches --site={site}` shows \"{status}\""
             ),
             Expectation::CachesOffline => {
-                "every command succeeded, and each cache's backups were offline when it was cleared"
+                "every command succeeded, the peer was taken offline again and seen offline before the first clear, and each cache's backups were offline when it was cleared"
                     .to_owned()
             }
             Expectation::PushStatusOk { site } => {
@@ -245,34 +294,58 @@ impl Expectation {
     }
 }
 
-/// The clear step's log: each cache's status, printed right before its clear, must list only
-/// offline backups.
+/// The clear step's log: the re-asserted container status must show the peer offline before
+/// the first cache status, and each cache's status, printed right before its clear, must list
+/// only offline backups.
 fn caches_offline(report: &CheckReport) -> Verdict {
     let mut seen = 0;
+    let mut reasserted = false;
+    let mut not_offline = Vec::new();
     let mut online = Vec::new();
+    let mut unverified = Vec::new();
     for output in &report.outputs {
         let Some(command) = &output.command else {
             continue;
         };
         let Ok(Some(Command::Site(SiteCommand::Status {
-            cache: Some(cache),
-            all_caches: false,
-            site: None,
+            cache,
+            all_caches,
+            site,
         }))) = crate::script::parse_line(&command.text)
         else {
             continue;
         };
-        seen += 1;
-        if let Some(map) = output.value.as_object() {
-            for (site, status) in map {
-                let status = status
+        match (cache, all_caches, site) {
+            (None, true, Some(peer)) => {
+                let status = output
+                    .value
                     .get("status")
                     .and_then(Value::as_str)
                     .unwrap_or("unknown");
-                if status != "offline" {
-                    online.push(format!("{cache}: {site} is {status}"));
+                if status == "offline" {
+                    reasserted = true;
+                } else {
+                    not_offline.push(format!("{peer} is {status}"));
                 }
             }
+            (Some(cache), false, None) => {
+                seen += 1;
+                if !reasserted {
+                    unverified.push(cache.clone());
+                }
+                if let Some(map) = output.value.as_object() {
+                    for (site, status) in map {
+                        let status = status
+                            .get("status")
+                            .and_then(Value::as_str)
+                            .unwrap_or("unknown");
+                        if status != "offline" {
+                            online.push(format!("{cache}: {site} is {status}"));
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
     if !online.is_empty() {
@@ -281,8 +354,20 @@ fn caches_offline(report: &CheckReport) -> Verdict {
             online.join("; ")
         ));
     }
+    if !not_offline.is_empty() {
+        return Verdict::Failed(format!(
+            "the re-asserted take-offline did not hold ({}): the clears are not verified",
+            not_offline.join("; ")
+        ));
+    }
     if seen == 0 {
         return Verdict::Failed("the log shows no cache status".to_owned());
+    }
+    if !unverified.is_empty() {
+        return Verdict::Failed(format!(
+            "not verified: the log shows no `site status --all-caches --site=…` answering offline before the clears of {}",
+            unverified.join(", ")
+        ));
     }
     Verdict::Done
 }
@@ -359,7 +444,11 @@ mod tests {
         assert_eq!(steps.len(), plan.steps.len());
         for (step, planned) in steps.iter().zip(&plan.steps) {
             let rendered: Vec<String> = step.script.commands().map(|(_, c)| c.render()).collect();
-            let expected: Vec<String> = planned.actions.iter().map(render).collect();
+            let expected: Vec<String> = clear_precondition(&plan, planned)
+                .iter()
+                .chain(&planned.actions)
+                .map(render)
+                .collect();
             assert_eq!(rendered, expected);
             assert_eq!(step.run_on, planned.site);
         }
@@ -368,12 +457,18 @@ mod tests {
             "# xsite: step 1 on site-b: take site-a offline, so that the clears cannot reach it\n\
              site take-offline --all-caches --site=site-a\nsite status --all-caches --site=site-a\n"
         );
+        // The clearing step re-asserts step 1 first: take-offline again, then the status.
+        let clear = steps[1].script.render();
         assert!(
-            steps[1]
-                .script
-                .render()
-                .contains("site status --cache=actionTokens\nclearcache actionTokens\n")
+            clear.contains(
+                "site take-offline --all-caches --site=site-a\nsite status --all-caches --site=site-a\nsite status --cache=actionTokens\nclearcache actionTokens\n"
+            ),
+            "{clear}"
         );
+        assert!(clear.contains("apply only after the previous step's batch-check passed"));
+        for other in [0, 2, 3, 4, 5] {
+            assert!(clear_precondition(&plan, &plan.steps[other]).is_empty());
+        }
         assert_eq!(
             push_state_cache("work", "b").render(),
             "# xsite: start sending the state of work to b again\nsite push-site-state --cache=work --site=b\n"
@@ -466,22 +561,41 @@ mod tests {
         ));
     }
 
-    /// The clear step's log is checked afterwards: a cache cleared while a backup was online
-    /// fails the step.
+    /// The clear step's log: the re-asserted take-offline must show offline before the first
+    /// clear, and a cache cleared while a backup was online fails the step.
     #[test]
     fn the_clear_step_checks_each_status() {
         let clear = &resync("site-a", "site-b", &["work"])[1];
         assert_eq!(clear.expect, Expectation::CachesOffline);
         let script = clear.script.with_markers();
-        let log = |status: &str| {
+        let log = |peer: &str, cache: &str| {
             format!(
-                "xsite-step-1\n{{\n  \"site-a\" : {{\n    \"status\" : \"{status}\"\n  }}\n}}\nxsite-step-2\n"
+                "xsite-step-1\n{{\n  \"work\" : \"ok\"\n}}\nxsite-step-2\n{{\n  \"status\" : \"{peer}\"\n}}\n\
+                 xsite-step-3\n{{\n  \"site-a\" : {{\n    \"status\" : \"{cache}\"\n  }}\n}}\nxsite-step-4\n"
             )
         };
         let verdict = |log: &str| clear.verdict(&check_log_with_script(log, &script));
-        assert_eq!(verdict(&log("offline")), Verdict::Done);
+        assert_eq!(verdict(&log("offline", "offline")), Verdict::Done);
         assert!(
-            matches!(verdict(&log("online")), Verdict::Failed(m) if m.contains("work: site-a is online"))
+            matches!(verdict(&log("offline", "online")), Verdict::Failed(m) if m.contains("work: site-a is online"))
+        );
+        assert!(
+            matches!(verdict(&log("mixed", "offline")), Verdict::Failed(m) if m.contains("did not hold (site-a is mixed)"))
+        );
+    }
+
+    /// The clear step's log as the script before the re-assertion printed it (no container
+    /// status before the clears): not verified, even with every cache offline.
+    #[test]
+    fn a_clear_step_without_the_reasserted_status_is_not_verified() {
+        let plan = Plan::resync("site-a", "site-b", &CacheSet::custom(["work"]));
+        let clear = &steps(&plan)[1];
+        let old_script = script(&plan.steps[1]).with_markers();
+        let log = "xsite-step-1\n{\n  \"site-a\" : {\n    \"status\" : \"offline\"\n  }\n}\nxsite-step-2\n";
+        let report = check_log_with_script(log, &old_script);
+        assert!(report.is_success(), "{report}");
+        assert!(
+            matches!(clear.verdict(&report), Verdict::Failed(m) if m.starts_with("not verified") && m.contains("work")),
         );
     }
 }

@@ -683,8 +683,11 @@ pub fn emit_batches(
             "# batch-check exits 4 when the step must be repeated (a status still mixed, a push",
             "# still SENDING): a Batch runs only once, so apply the same file again under a new",
             "# metadata.name, then check again. Any other exit: stop and read the report.",
-            "# A Batch cannot verify, as `xsite runbook` does, that each cache is still offline",
-            "# right before its clear: the check of step 1's log is what makes the clears safe.",
+            "# A Batch cannot branch, so it cannot refuse a clear as `xsite runbook` does. Apply",
+            "# the clearing step only after the take-offline step's batch-check passed: it takes",
+            "# the peer offline again first (idempotent), and batch-check counts its clears as",
+            "# verified only if the status printed after that, and each cache's status right",
+            "# before its clear, show offline.",
         ]
         .map(str::to_owned),
     );

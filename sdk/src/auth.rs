@@ -197,6 +197,15 @@ impl Authenticator {
         self.credentials.username()
     }
 
+    /// The mechanism learnt so far: Digest or Basic, `None` before the first challenge.
+    pub(crate) fn learnt(&self) -> Option<Mechanism> {
+        match self.state().learnt {
+            Learnt::Nothing => None,
+            Learnt::Basic => Some(Mechanism::Basic),
+            Learnt::Digest => Some(Mechanism::Digest),
+        }
+    }
+
     pub(crate) fn has_credentials(&self) -> bool {
         !matches!(self.credentials, Credentials::None)
     }

@@ -121,8 +121,14 @@ pub enum BackupFailurePolicy {
 pub struct SimOptions {
     /// Which server generation to imitate.
     pub generation: Generation,
-    /// How long a push (start-push-state) stays `SENDING` before it ends in `OK` (or `ERROR`).
+    /// How long a push (start-push-state) stays `SENDING` before it sends its first chunk; a push
+    /// of an empty cache ends then, in `OK` (or `ERROR`).
     pub push_delay: Duration,
+    /// How many entries a push sends at a time (the backup's `state-transfer chunk-size`;
+    /// `scripts/grid` configures 16).
+    pub push_chunk_size: usize,
+    /// How long each chunk of a push takes, so that a push lasts in proportion to the entries.
+    pub push_chunk_delay: Duration,
     /// The port of site-a on 127.0.0.1; 0 picks a free one.
     pub site_a_port: u16,
     /// The port of site-b on 127.0.0.1; 0 picks a free one.
@@ -143,6 +149,8 @@ impl Default for SimOptions {
         SimOptions {
             generation: Generation::V14,
             push_delay: Duration::from_millis(200),
+            push_chunk_size: 16,
+            push_chunk_delay: Duration::from_millis(2),
             site_a_port: 0,
             site_b_port: 0,
             mechanisms: vec![Mechanism::Digest, Mechanism::Basic],

@@ -520,8 +520,12 @@ fn start_push(ctx: &Arc<SiteCtx>, w: &mut World, cache: &str, site: &str) {
         let Some(entries) = shared.world().push_snapshot(idx, &cache, &site, token) else {
             return;
         };
+        let delay = shared.opts.push_chunk_delay;
         for chunk in entries.chunks(shared.opts.push_chunk_size.max(1)) {
-            tokio::time::sleep(shared.opts.push_chunk_delay).await;
+            // No delay: every chunk at once (a zero sleep would still wait for the timer's tick).
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             if !shared.world().push_chunk(idx, &cache, &site, token, chunk) {
                 return;
             }

@@ -184,7 +184,7 @@ async fn cancel_and_clear(target: &Target) -> CaseResult {
 
 /// Cancel-receive on the receiving side ends a running push there: the entries stop arriving. The
 /// sender is not told, and its push still ends in OK on the real servers (DIFFERENCES.md, section
-/// C): an OK push status does not prove that the data arrived.
+/// B, item 10): an OK push status does not prove that the data arrived.
 async fn cancel_receive(target: &Target) -> CaseResult {
     let a = target.a();
     let b = target.b();

@@ -422,8 +422,9 @@ impl Client {
     }
 
     /// The mechanism this client authenticates with, as learnt from the server's challenges (or
-    /// set up front for a preemptive Basic): [`Mechanism::Digest`] or [`Mechanism::Basic`]; `None`
-    /// until the server has asked. Shows which scheme [`Mechanism::Auto`] chose.
+    /// set up front for a preemptive Basic): [`crate::Mechanism::Digest`] or
+    /// [`crate::Mechanism::Basic`]; `None` until the server has asked. Shows which scheme
+    /// [`crate::Mechanism::Auto`] chose.
     pub fn authenticates_with(&self) -> Option<crate::Mechanism> {
         self.inner.auth.learnt()
     }

@@ -210,6 +210,15 @@ impl Authenticator {
         self.credentials.username()
     }
 
+    /// The mechanism learnt so far: Digest or Basic, `None` before the first challenge.
+    pub(crate) fn learnt(&self) -> Option<Mechanism> {
+        match self.state().learnt {
+            Learnt::Nothing => None,
+            Learnt::Basic => Some(Mechanism::Basic),
+            Learnt::Digest => Some(Mechanism::Digest),
+        }
+    }
+
     pub(crate) fn has_credentials(&self) -> bool {
         !matches!(self.credentials, Credentials::None)
     }
@@ -393,9 +402,11 @@ mod tests {
     #[test]
     fn prefers_the_strongest_digest_over_basic() {
         let auth = Authenticator::new(Credentials::password("u", "p"));
+        assert_eq!(auth.learnt(), None);
         let session = auth
             .learn(&challenges(&[MD5, SHA256, r#"Basic realm="default""#]))
             .unwrap();
+        assert_eq!(auth.learnt(), Some(Mechanism::Digest));
         let (header, lease) = auth.authorize("GET", "/rest/v2/caches", session);
         let header = header.unwrap();
         assert!(header.starts_with("Digest "), "{header}");
@@ -415,6 +426,7 @@ mod tests {
         assert_eq!(auth.authorize("GET", "/", None).0, None);
         let session = auth.learn(&challenges(&[r#"Basic realm="default""#]));
         assert!(session.unwrap().is_none());
+        assert_eq!(auth.learnt(), Some(Mechanism::Basic));
         assert_eq!(auth.authorize("GET", "/", None).0.unwrap(), "Basic dTpw");
     }
 

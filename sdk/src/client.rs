@@ -487,6 +487,14 @@ impl Client {
         format!("{}{}", self.inner.origin, self.inner.context_path)
     }
 
+    /// The mechanism this client authenticates with, as learnt from the server's challenges (or
+    /// set up front for a preemptive Basic): [`crate::Mechanism::Digest`] or
+    /// [`crate::Mechanism::Basic`]; `None` until the server has asked. Shows which scheme
+    /// [`crate::Mechanism::Auto`] chose.
+    pub fn authenticates_with(&self) -> Option<crate::Mechanism> {
+        self.inner.auth.learnt()
+    }
+
     /// Finds out the server's version and how it addresses the container (once; later calls reuse
     /// the answer). 14.0 serves `/v2/cache-managers/{name}`, 15 and later `/v2/container`.
     pub async fn discover(&self) -> Result<&Discovery> {

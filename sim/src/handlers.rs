@@ -497,13 +497,17 @@ fn cache_action(ctx: &Arc<SiteCtx>, cache: &str, site: &str, action: &str) -> Re
             "start-push-state" => start_push(ctx, w, cache, site),
             "cancel-push-state" => w.cancel_push(idx, cache, site),
             // The receiving side's cancel succeeds even when nothing is being received.
+            "cancel-receive-state" => w.cancel_receive(idx, cache, site),
             _ => {}
         }
         empty(200)
     })
 }
 
-/// Starts a push and schedules its completion after [`crate::SimOptions::push_delay`].
+/// Starts a push: after [`crate::SimOptions::push_delay`] the cache's entries go to the remote site
+/// in chunks of [`crate::SimOptions::push_chunk_size`], one every
+/// [`crate::SimOptions::push_chunk_delay`], so a push takes time in proportion to the entries and a
+/// cancel can stop it halfway, as on a real server.
 fn start_push(ctx: &Arc<SiteCtx>, w: &mut World, cache: &str, site: &str) {
     let Some(token) = w.start_push(ctx.idx, cache, site) else {
         return;
@@ -513,6 +517,19 @@ fn start_push(ctx: &Arc<SiteCtx>, w: &mut World, cache: &str, site: &str) {
     let (cache, site) = (cache.to_string(), site.to_string());
     tokio::spawn(async move {
         tokio::time::sleep(shared.opts.push_delay).await;
+        let Some(entries) = shared.world().push_snapshot(idx, &cache, &site, token) else {
+            return;
+        };
+        let delay = shared.opts.push_chunk_delay;
+        for chunk in entries.chunks(shared.opts.push_chunk_size.max(1)) {
+            // No delay: every chunk at once (a zero sleep would still wait for the timer's tick).
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            if !shared.world().push_chunk(idx, &cache, &site, token, chunk) {
+                return;
+            }
+        }
         shared.world().finish_push(idx, &cache, &site, token);
     });
 }

@@ -17,8 +17,12 @@
 //!
 //! # Fidelity
 //!
-//! Answers were checked against recordings of real 14.0.28 and 15.0.21 servers (`docs/real-server/`), which
-//! behave like the 14.0.35 and 15.0.22 the generations are named after. Known differences:
+//! Answers are checked (`tests/recorded.rs`) against every recording of real servers in `docs/real-server/`:
+//! 14.0.28 against the 14 generation; 15.0.21, 15.2.6 and 16.0.7 against the 15 generation, except the server and
+//! container info of 15.2.6 and 16.0.7 (listed there). The generations report the 14.0.35 and 15.0.22 they are
+//! named after (the replay rewrites the recorded release, and counts where). A push sends the cache's entries in
+//! chunks ([`SimOptions::push_chunk_size`], one every [`SimOptions::push_chunk_delay`]), so a cancel, or a
+//! cancel-receive on the other site, stops it halfway as on a real server. Known differences:
 //! - Header names are lower case (hyper); Netty writes `Content-Type` in mixed case. A 304 carries no
 //!   `content-length: 0`, and a HEAD error carries its body's length instead of 0.
 //! - Entry ETags have the server's shape (a decimal `int`) but not its value (the server hashes the stored bytes
@@ -122,8 +126,15 @@ pub enum BackupFailurePolicy {
 pub struct SimOptions {
     /// Which server generation to imitate.
     pub generation: Generation,
-    /// How long a push (start-push-state) stays `SENDING` before it ends in `OK` (or `ERROR`).
+    /// How long a push (start-push-state) stays `SENDING` before it sends its first chunk; a push
+    /// of an empty cache ends then, in `OK` (or `ERROR`).
     pub push_delay: Duration,
+    /// How many entries a push sends at a time (the backup's `state-transfer chunk-size`;
+    /// `scripts/grid` configures 16).
+    pub push_chunk_size: usize,
+    /// How long each chunk of a push takes, so that a push lasts in proportion to the entries.
+    /// Zero sends every chunk at once: the push then lasts `push_delay`, whatever the entries.
+    pub push_chunk_delay: Duration,
     /// The port of site-a on 127.0.0.1; 0 picks a free one.
     pub site_a_port: u16,
     /// The port of site-b on 127.0.0.1; 0 picks a free one.
@@ -144,6 +155,8 @@ impl Default for SimOptions {
         SimOptions {
             generation: Generation::V14,
             push_delay: Duration::from_millis(200),
+            push_chunk_size: 16,
+            push_chunk_delay: Duration::from_millis(2),
             site_a_port: 0,
             site_b_port: 0,
             mechanisms: vec![Mechanism::Digest, Mechanism::Basic],

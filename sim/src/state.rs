@@ -64,6 +64,9 @@ pub(crate) struct Backup {
     pub(crate) push: PushStatus,
     /// Identifies the running push, so that a late completion of a cancelled or restarted push is ignored.
     pub(crate) push_token: u64,
+    /// The receiving site cancelled the running push (cancel-receive-state): its remaining chunks
+    /// are dropped, yet the sender is not told and still ends in `OK`, as real servers do.
+    receiver_cancelled: bool,
     pub(crate) after_failures: i64,
     pub(crate) min_wait: i64,
     pub(crate) mode: Mode,
@@ -82,6 +85,7 @@ impl Backup {
             offline: false,
             push: PushStatus::Idle,
             push_token: 0,
+            receiver_cancelled: false,
             after_failures: 0,
             min_wait: 0,
             mode: Mode::Manual,
@@ -328,25 +332,29 @@ impl World {
         }
         b.push = PushStatus::Sending;
         b.push_token = token;
+        b.receiver_cancelled = false;
         Some(token)
     }
 
-    /// Completes a push: copies every entry to the remote cache (never deleting there) and reports OK, or ERROR
-    /// when the remote site is unreachable at that moment. Ignored if the push was cancelled or superseded.
-    pub(crate) fn finish_push(&mut self, idx: usize, cache: &str, site: &str, token: u64) {
-        let reachable = self.reachable(idx, site);
-        let Some(b) = self.backup_mut(idx, cache, site) else {
-            return;
-        };
-        if b.push != PushStatus::Sending || b.push_token != token {
-            return;
+    /// Whether `token` is the push still running from this cache to `site`.
+    fn pushing(&mut self, idx: usize, cache: &str, site: &str, token: u64) -> bool {
+        self.backup_mut(idx, cache, site)
+            .is_some_and(|b| b.push == PushStatus::Sending && b.push_token == token)
+    }
+
+    /// The entries a running push sends, as they are when it begins; `None` when the push was
+    /// cancelled or superseded meanwhile.
+    pub(crate) fn push_snapshot(
+        &mut self,
+        idx: usize,
+        cache: &str,
+        site: &str,
+        token: u64,
+    ) -> Option<Vec<(String, String)>> {
+        if !self.pushing(idx, cache, site, token) {
+            return None;
         }
-        if !reachable {
-            b.push = PushStatus::Error;
-            return;
-        }
-        b.push = PushStatus::Ok;
-        let snapshot: Vec<(String, String)> = self
+        let mut entries: Vec<(String, String)> = self
             .cache(idx, cache)
             .map(|c| {
                 c.entries
@@ -355,8 +363,69 @@ impl World {
                     .collect()
             })
             .unwrap_or_default();
+        // A stable order, so that a cancelled push leaves a reproducible part behind.
+        entries.sort();
+        Some(entries)
+    }
+
+    /// Delivers one chunk of a running push to the remote cache (never deleting there). Returns
+    /// whether the push goes on: not when it was cancelled or superseded, nor when the remote site
+    /// is unreachable (the push then ends in ERROR).
+    pub(crate) fn push_chunk(
+        &mut self,
+        idx: usize,
+        cache: &str,
+        site: &str,
+        token: u64,
+        chunk: &[(String, String)],
+    ) -> bool {
+        if !self.pushing(idx, cache, site, token) {
+            return false;
+        }
+        if !self.reachable(idx, site) {
+            if let Some(b) = self.backup_mut(idx, cache, site) {
+                b.push = PushStatus::Error;
+            }
+            return false;
+        }
+        if self
+            .backup_mut(idx, cache, site)
+            .is_some_and(|b| b.receiver_cancelled)
+        {
+            return true;
+        }
         if let Some(remote) = self.index(site).and_then(|r| self.cache_mut(r, cache)) {
-            remote.entries.extend(snapshot);
+            remote.entries.extend(chunk.iter().cloned());
+        }
+        true
+    }
+
+    /// The receiving side ends the transfer `sender` is pushing into this cache
+    /// (cancel-receive-state): nothing more is applied here. Succeeds when nothing is being received.
+    pub(crate) fn cancel_receive(&mut self, idx: usize, cache: &str, sender: &str) {
+        let receiver = self.sites[idx].name;
+        if let Some(b) = self
+            .index(sender)
+            .and_then(|s| self.backup_mut(s, cache, receiver))
+            && b.push == PushStatus::Sending
+        {
+            b.receiver_cancelled = true;
+        }
+    }
+
+    /// Completes a push whose chunks were all delivered: OK, or ERROR when the remote site is
+    /// unreachable at that moment. Ignored if the push was cancelled or superseded.
+    pub(crate) fn finish_push(&mut self, idx: usize, cache: &str, site: &str, token: u64) {
+        if !self.pushing(idx, cache, site, token) {
+            return;
+        }
+        let reachable = self.reachable(idx, site);
+        if let Some(b) = self.backup_mut(idx, cache, site) {
+            b.push = if reachable {
+                PushStatus::Ok
+            } else {
+                PushStatus::Error
+            };
         }
     }
 
@@ -443,6 +512,8 @@ mod tests {
         let t = w.start_push(0, "work", SITE_B).unwrap();
         assert!(!w.backup_mut(0, "work", SITE_B).unwrap().offline);
         assert!(w.start_push(0, "work", SITE_B).is_none());
+        let entries = w.push_snapshot(0, "work", SITE_B, t).unwrap();
+        assert!(w.push_chunk(0, "work", SITE_B, t, &entries));
         w.finish_push(0, "work", SITE_B, t);
         assert_eq!(
             w.backup_mut(0, "work", SITE_B).unwrap().push,
@@ -455,11 +526,30 @@ mod tests {
             PushStatus::Idle
         );
         let t = w.start_push(0, "work", SITE_B).unwrap();
+        let entries = w.push_snapshot(0, "work", SITE_B, t).unwrap();
         w.cancel_push(0, "work", SITE_B);
+        assert!(!w.push_chunk(0, "work", SITE_B, t, &entries));
         w.finish_push(0, "work", SITE_B, t);
         assert_eq!(
             w.backup_mut(0, "work", SITE_B).unwrap().push,
             PushStatus::Canceled
         );
+        assert!(w.push_snapshot(0, "work", SITE_B, t).is_none());
+        // Cancelled by the receiver: nothing more arrives, and the sender still reports OK.
+        w.cache_mut(0, "work")
+            .unwrap()
+            .entries
+            .insert("c".into(), "3".into());
+        w.clear_push_status(0, "work");
+        let t = w.start_push(0, "work", SITE_B).unwrap();
+        let entries = w.push_snapshot(0, "work", SITE_B, t).unwrap();
+        w.cancel_receive(1, "work", SITE_A);
+        assert!(w.push_chunk(0, "work", SITE_B, t, &entries));
+        w.finish_push(0, "work", SITE_B, t);
+        assert_eq!(
+            w.backup_mut(0, "work", SITE_B).unwrap().push,
+            PushStatus::Ok
+        );
+        assert!(!w.cache(1, "work").unwrap().entries.contains_key("c"));
     }
 }

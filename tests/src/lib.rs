@@ -16,6 +16,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
@@ -53,9 +54,15 @@ pub struct Target {
     observer_password: SecretString,
     /// A CA file for https targets (`XSITE_CA_FILE`).
     pub ca_file: Option<String>,
+    /// The REST authentication mechanisms the servers were started with, in their order
+    /// (`DIGEST`, `DIGEST-SHA-256`, `BASIC`): `XSITE_REST_AUTH` as `scripts/grid env` prints it
+    /// (`DIGEST BASIC` when unset), or the simulator's options.
+    pub rest_auth: Vec<String>,
     /// Real servers or the simulator.
     pub kind: TargetKind,
     sim: Option<xsite_sim::Grid>,
+    /// Why the running case skipped itself, if it did ([`Target::skip`]).
+    skipped: Mutex<Option<String>>,
 }
 
 impl Target {
@@ -99,8 +106,17 @@ impl Target {
             observer_username,
             observer_password: observer_password.into(),
             ca_file: env("XSITE_CA_FILE"),
+            rest_auth: match &sim {
+                Some(grid) => sim_rest_auth(grid.options()),
+                None => env("XSITE_REST_AUTH")
+                    .unwrap_or_else(|| "DIGEST BASIC".to_owned())
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            },
             kind,
             sim,
+            skipped: Mutex::new(None),
         })
     }
 
@@ -111,6 +127,7 @@ impl Target {
             .await
             .map_err(|e| format!("cannot start the simulator: {e}"))?;
         Ok(Target {
+            rest_auth: sim_rest_auth(grid.options()),
             site_a_url: grid.site_a_url(),
             site_b_url: grid.site_b_url(),
             username: xsite_sim::ADMIN_USER.to_owned(),
@@ -120,7 +137,22 @@ impl Target {
             ca_file: None,
             kind: TargetKind::Simulator,
             sim: Some(grid),
+            skipped: Mutex::new(None),
         })
+    }
+
+    /// Ends the running case as skipped: the runner counts and prints it as such, never as
+    /// passed. Use it only when the target cannot exercise the case's subject, and say why.
+    pub fn skip(&self, reason: impl Into<String>) -> CaseResult {
+        *self.skipped.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.into());
+        Ok(())
+    }
+
+    fn take_skip(&self) -> Option<String> {
+        self.skipped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// Stops the simulator, when the target is one.
@@ -232,6 +264,20 @@ impl Target {
     }
 }
 
+/// The simulator's mechanisms under the names the server's configuration uses.
+fn sim_rest_auth(options: &xsite_sim::SimOptions) -> Vec<String> {
+    options
+        .mechanisms
+        .iter()
+        .map(|m| match (m, options.digest_algorithm) {
+            (xsite_sim::Mechanism::Basic, _) => "BASIC",
+            (xsite_sim::Mechanism::Digest, xsite_sim::DigestAlgorithm::Md5) => "DIGEST",
+            (xsite_sim::Mechanism::Digest, xsite_sim::DigestAlgorithm::Sha256) => "DIGEST-SHA-256",
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Why a case failed.
 #[derive(Debug)]
 pub struct Failure(pub String);
@@ -260,10 +306,9 @@ pub struct Case {
     pub name: &'static str,
     /// The upstream test whose intent it ports, or `xsite` for our own.
     pub ports: &'static str,
-    /// The body.
+    /// The body. A body that cannot exercise its subject on this target says so with
+    /// [`Target::skip`], so that the run counts it as skipped rather than passed.
     pub run: for<'a> fn(&'a Target) -> CaseFuture<'a>,
-    /// When set, the simulator cannot honour the case, for this reason.
-    pub not_on_simulator: Option<&'static str>,
 }
 
 /// Fails the case with a message when the condition is false.
@@ -300,29 +345,45 @@ where
     }
 }
 
-/// What a run counted.
-#[derive(Debug, Default, Clone, Copy)]
+/// What a run counted. Every case listed by [`cases::all`] lands in exactly one of `passed`,
+/// `failed`, `skipped` or `filtered_out`; a failed reset after the last case adds one failure.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
-    /// Cases that passed.
+    /// Cases that ran and passed.
     pub passed: usize,
-    /// Cases that failed.
+    /// Cases that failed, panicked, or whose reset failed; plus a failed final reset.
     pub failed: usize,
-    /// Cases skipped (filtered out, or not honoured by the simulator).
+    /// Cases that ran but skipped themselves through [`Target::skip`] (the subject could not be
+    /// exercised on this target).
     pub skipped: usize,
+    /// Cases whose name matched no filter.
+    pub filtered_out: usize,
 }
 
-/// Runs every case whose name contains one of the filters (all when empty), printing one line per
-/// case and a closing `N passed, N failed, N skipped` line.
+impl Summary {
+    /// The process exit code: 0 only when something ran and nothing failed.
+    pub fn exit_code(&self) -> i32 {
+        if self.failed == 0 && self.passed > 0 {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// Runs every case whose name contains one of the filters (all when empty) against the target the
+/// environment names, printing one line per case and a closing summary line.
 pub async fn run_suite(filters: &[String]) -> Summary {
     let target = match Target::from_env().await {
         Ok(target) => target,
         Err(reason) => {
             println!("conformance: cannot set up the target: {reason}");
-            println!("0 passed, 1 failed");
-            return Summary {
+            let summary = Summary {
                 failed: 1,
                 ..Summary::default()
             };
+            print_summary(&summary);
+            return summary;
         }
     };
     let version = target
@@ -337,43 +398,171 @@ pub async fn run_suite(filters: &[String]) -> Summary {
         "conformance: {:?} target, site-a {} site-b {} ({version})",
         target.kind, target.site_a_url, target.site_b_url
     );
+    let summary = run_cases(&target, &cases::all(), filters).await;
+    target.shutdown().await;
+    summary
+}
+
+/// Runs the given cases against a target, each after a reset, then resets once more; prints one
+/// line per case and the summary. A panic in a case (or in its reset) is that case's failure, and
+/// the run goes on.
+pub async fn run_cases(target: &Target, cases: &[Case], filters: &[String]) -> Summary {
     let mut summary = Summary::default();
-    for case in cases::all() {
+    for case in cases {
         if !filters.is_empty() && !filters.iter().any(|f| case.name.contains(f.as_str())) {
-            summary.skipped += 1;
-            continue;
-        }
-        if let (TargetKind::Simulator, Some(reason)) = (target.kind, case.not_on_simulator) {
-            println!("case {} ... skipped on the simulator: {reason}", case.name);
-            summary.skipped += 1;
+            summary.filtered_out += 1;
             continue;
         }
         let started = Instant::now();
-        let outcome = match target.reset().await {
-            Ok(()) => (case.run)(&target).await,
-            Err(e) => Err(Failure(format!("reset before the case failed: {}", e.0))),
+        target.take_skip();
+        let run = async {
+            match target.reset().await {
+                Ok(()) => (case.run)(target).await,
+                Err(e) => Err(Failure(format!("reset before the case failed: {}", e.0))),
+            }
         };
+        let outcome = caught(run).await;
+        let skip = target.take_skip();
         let took = started.elapsed().as_millis();
-        match outcome {
-            Ok(()) => {
+        match (outcome, skip) {
+            (Ok(()), None) => {
                 summary.passed += 1;
                 println!("case {} ... ok ({took} ms) [{}]", case.name, case.ports);
             }
-            Err(Failure(message)) => {
+            (Ok(()), Some(reason)) => {
+                summary.skipped += 1;
+                println!("case {} ... skipped ({took} ms): {reason}", case.name);
+            }
+            (Err(Failure(message)), _) => {
                 summary.failed += 1;
                 println!("case {} ... FAILED ({took} ms): {message}", case.name);
             }
         }
     }
-    if let Err(e) = target.reset().await {
-        println!("conformance: final reset failed: {}", e.0);
+    if let Err(Failure(message)) = caught(target.reset()).await {
+        summary.failed += 1;
+        println!("conformance: reset after the last case ... FAILED: {message}");
     }
-    if let Some(grid) = target.sim {
-        grid.shutdown().await;
+    if summary.passed + summary.failed + summary.skipped == 0 {
+        println!(
+            "conformance: no case ran (the filters {filters:?} match none of the {} cases)",
+            cases.len()
+        );
     }
-    println!(
-        "conformance: {} passed, {} failed, {} skipped",
-        summary.passed, summary.failed, summary.skipped
-    );
+    print_summary(&summary);
     summary
+}
+
+fn print_summary(summary: &Summary) {
+    println!(
+        "conformance: {} passed, {} failed, {} skipped, {} filtered out",
+        summary.passed, summary.failed, summary.skipped, summary.filtered_out
+    );
+}
+
+/// Runs a case's future, turning a panic into its failure.
+async fn caught(run: impl Future<Output = CaseResult>) -> CaseResult {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(run).catch_unwind().await {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_owned());
+            Err(Failure(format!("panicked: {message}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn passes(_: &Target) -> CaseResult {
+        Ok(())
+    }
+
+    async fn fails(_: &Target) -> CaseResult {
+        Err(Failure("on purpose".to_owned()))
+    }
+
+    async fn panics(_: &Target) -> CaseResult {
+        panic!("on purpose")
+    }
+
+    async fn skips(target: &Target) -> CaseResult {
+        target.skip("not here")
+    }
+
+    fn case(name: &'static str, run: for<'a> fn(&'a Target) -> CaseFuture<'a>) -> Case {
+        Case {
+            name,
+            ports: "xsite",
+            run,
+        }
+    }
+
+    fn cases() -> Vec<Case> {
+        vec![
+            case("passes", |t| Box::pin(passes(t))),
+            case("panics", |t| Box::pin(panics(t))),
+            case("fails", |t| Box::pin(fails(t))),
+            case("skips", |t| Box::pin(skips(t))),
+            case("passes_again", |t| Box::pin(passes(t))),
+        ]
+    }
+
+    #[tokio::test]
+    async fn every_outcome_is_counted_and_a_panic_is_a_failure() {
+        let target = Target::with_simulator(xsite_sim::SimOptions::default())
+            .await
+            .unwrap();
+        let summary = run_cases(&target, &cases(), &[]).await;
+        assert_eq!(
+            summary,
+            Summary {
+                passed: 2,
+                failed: 2,
+                skipped: 1,
+                filtered_out: 0,
+            }
+        );
+        assert_eq!(summary.exit_code(), 1);
+        let only_passing = run_cases(&target, &cases(), &["passes".to_owned()]).await;
+        assert_eq!(
+            (
+                only_passing.passed,
+                only_passing.filtered_out,
+                only_passing.exit_code()
+            ),
+            (2, 3, 0)
+        );
+        target.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn nothing_ran_is_a_failed_run() {
+        let target = Target::with_simulator(xsite_sim::SimOptions::default())
+            .await
+            .unwrap();
+        let none = run_cases(&target, &cases(), &["no-such-case".to_owned()]).await;
+        assert_eq!((none.filtered_out, none.exit_code()), (5, 1));
+        let only_skips = run_cases(&target, &cases(), &["skips".to_owned()]).await;
+        assert_eq!((only_skips.skipped, only_skips.exit_code()), (1, 1));
+        target.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_final_reset_is_counted() {
+        let target = Target::with_simulator(xsite_sim::SimOptions::default())
+            .await
+            .unwrap();
+        target.sim().unwrap().site_a().set_down(true);
+        let summary = run_cases(&target, &[], &[]).await;
+        assert_eq!(summary.failed, 1);
+        assert_eq!(summary.exit_code(), 1);
+        target.shutdown().await;
+    }
 }

@@ -12,5 +12,6 @@ async fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let summary = xsite_tests::run_suite(&filters).await;
-    std::process::exit(if summary.failed == 0 { 0 } else { 1 });
+    // Non-zero when a case failed, and also when nothing ran (a filter that matches no case).
+    std::process::exit(summary.exit_code());
 }

@@ -32,10 +32,9 @@ fn recorded_stdout(transcript: &str) -> String {
 fn replay(version: &str, sample: &str) {
     let dir = samples_dir();
     let transcript_path = dir.join(format!("{version}-{sample}.md"));
-    let Ok(transcript) = std::fs::read_to_string(&transcript_path) else {
-        eprintln!("skipped: no transcript {}", transcript_path.display());
-        return;
-    };
+    // A missing transcript is a failure: the test would otherwise pass without comparing anything.
+    let transcript = std::fs::read_to_string(&transcript_path)
+        .unwrap_or_else(|e| panic!("transcript {}: {e}", transcript_path.display()));
     let script = dir.join(format!("{sample}.cli"));
     let script = std::path::absolute(&script).unwrap();
     let expected = recorded_stdout(&transcript).replace(

@@ -1,10 +1,12 @@
 //! Authentication and authorisation: wrong password, a user without the admin role, and each
-//! mechanism the server offers.
+//! mechanism the server was started with.
 
+use http_auth::digest::Algorithm;
+use http_auth::{ChallengeRef, DigestClient, PasswordParams};
 use xsite::{Credentials, Error, Mechanism};
 
 use super::case;
-use crate::{Case, CaseResult, SITE_A, SITE_B, Target, ensure};
+use crate::{Case, CaseResult, Failure, SITE_A, SITE_B, Target, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -78,38 +80,170 @@ async fn non_admin_forbidden(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn digest_and_basic(target: &Target) -> CaseResult {
-    let mut worked = Vec::new();
-    for mechanism in [
-        Mechanism::Auto,
-        Mechanism::Digest,
-        Mechanism::Basic,
-        Mechanism::BasicPreemptive,
-    ] {
-        let client = target.client_as(SITE_A, target.admin().with_mechanism(mechanism));
-        match client.cache("work").xsite().backups().await {
-            Ok(_) => {}
-            // A server configured without this mechanism (the Keycloak blueprint allows BASIC
-            // only) says which it offers; that is an answer, not a failure of the case.
-            Err(Error::Unauthorized(e)) if e.message.contains("offered:") => continue,
-            // A preemptive Basic on a server without BASIC is refused with 403 ISPN080052.
-            Err(Error::Forbidden(e))
-                if mechanism == Mechanism::BasicPreemptive && e.message.contains("ISPN080052") =>
-            {
-                continue;
-            }
-            Err(e) => return Err(format!("{mechanism:?}: {e}").into()),
-        }
-        // Several calls on one client: the learnt mechanism (and the Digest nonce) is reused.
-        for _ in 0..3 {
-            let sites = client.cache("work").xsite().backups().await?;
-            ensure!(sites.contains_key(SITE_B), "{mechanism:?}: {sites:?}");
-        }
-        worked.push(mechanism);
+/// One challenge of a 401, as the server sent it.
+struct Offer {
+    /// `DIGEST`, `DIGEST-SHA-256` or `BASIC`: the server configuration's name for it.
+    mechanism: String,
+    /// The challenge header value, to answer a Digest with its own algorithm and nonce.
+    header: String,
+}
+
+const BACKUPS_PATH: &str = "/rest/v2/caches/work/x-site/backups/";
+
+fn raw_client(target: &Target) -> Result<reqwest::Client, Failure> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(ca) = &target.ca_file {
+        let pem = std::fs::read(ca).map_err(|e| format!("CA file {ca}: {e}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("CA file {ca}: {e}"))?;
+        builder = builder.tls_certs_merge(certs);
     }
+    Ok(builder.build().map_err(|e| e.to_string())?)
+}
+
+/// The challenges of an anonymous request, one per mechanism, in the order the server sent them.
+async fn offers(http: &reqwest::Client, target: &Target) -> Result<Vec<Offer>, Failure> {
+    let url = format!("{}{BACKUPS_PATH}", target.site_a_url);
+    let response = http.get(&url).send().await.map_err(|e| e.to_string())?;
     ensure!(
-        worked.contains(&Mechanism::Auto) && worked.len() >= 2,
-        "mechanisms that worked: {worked:?}"
+        response.status() == reqwest::StatusCode::UNAUTHORIZED,
+        "anonymous GET {BACKUPS_PATH}: {}",
+        response.status()
+    );
+    let mut offers = Vec::new();
+    for value in response
+        .headers()
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+    {
+        let header = value.to_str().map_err(|e| e.to_string())?.to_owned();
+        let challenges = http_auth::parse_challenges(&header)
+            .map_err(|e| format!("challenge {header:?}: {e}"))?;
+        for challenge in &challenges {
+            let mechanism = if challenge.scheme.eq_ignore_ascii_case("Basic") {
+                "BASIC".to_owned()
+            } else if challenge.scheme.eq_ignore_ascii_case("Digest") {
+                let digest = DigestClient::try_from(challenge as &ChallengeRef)
+                    .map_err(|e| format!("challenge {header:?}: {e}"))?;
+                match digest.algorithm() {
+                    Algorithm::Md5 => "DIGEST".to_owned(),
+                    Algorithm::Sha256 => "DIGEST-SHA-256".to_owned(),
+                    other => format!("DIGEST-{other:?}"),
+                }
+            } else {
+                challenge.scheme.to_ascii_uppercase()
+            };
+            offers.push(Offer {
+                mechanism,
+                header: header.clone(),
+            });
+        }
+    }
+    Ok(offers)
+}
+
+/// Answers a Digest challenge with its own algorithm, twice on the same nonce (`nc` 1 then 2).
+async fn answer_digest(http: &reqwest::Client, target: &Target, offer: &Offer) -> CaseResult {
+    let challenges = http_auth::parse_challenges(&offer.header).map_err(|e| e.to_string())?;
+    let challenge = challenges
+        .iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case("Digest"))
+        .ok_or_else(|| format!("no Digest in {:?}", offer.header))?;
+    let mut digest = DigestClient::try_from(challenge).map_err(|e| e.to_string())?;
+    let (username, password) = target.admin_password();
+    for round in 1..=2 {
+        let header = digest
+            .respond(&PasswordParams {
+                username,
+                password,
+                uri: BACKUPS_PATH,
+                method: "GET",
+                body: None,
+            })
+            .map_err(|e| e.to_string())?;
+        let response = http
+            .get(format!("{}{BACKUPS_PATH}", target.site_a_url))
+            .header(reqwest::header::AUTHORIZATION, header)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        ensure!(
+            response.status() == reqwest::StatusCode::OK,
+            "{} answered (request {round} on one nonce): {}",
+            offer.mechanism,
+            response.status()
+        );
+    }
+    Ok(())
+}
+
+/// Several calls through the SDK with one mechanism; returns what the client learnt it uses.
+async fn sdk_calls(target: &Target, mechanism: Mechanism) -> Result<Option<Mechanism>, Error> {
+    let client = target.client_as(SITE_A, target.admin().with_mechanism(mechanism));
+    // Several calls on one client: the learnt mechanism (and the Digest nonce) is reused.
+    for _ in 0..3 {
+        client.cache("work").xsite().backups().await?;
+    }
+    Ok(client.authenticates_with())
+}
+
+/// The server offers exactly the mechanisms it was started with, in that order; each one offered
+/// works (every Digest algorithm answered on its own, Basic after a challenge and preemptively);
+/// each one not offered is refused; Auto uses the server's first choice.
+async fn digest_and_basic(target: &Target) -> CaseResult {
+    let http = raw_client(target)?;
+    let offers = offers(&http, target).await?;
+    let offered: Vec<&str> = offers.iter().map(|o| o.mechanism.as_str()).collect();
+    ensure!(
+        offered == target.rest_auth,
+        "the server offers {offered:?}; it was started with {:?}",
+        target.rest_auth
+    );
+    for offer in offers.iter().filter(|o| o.mechanism.starts_with("DIGEST")) {
+        answer_digest(&http, target, offer).await?;
+    }
+    let digest_offered = offered.iter().any(|m| m.starts_with("DIGEST"));
+    let basic_offered = offered.contains(&"BASIC");
+    for (mechanism, offered, learnt) in [
+        (Mechanism::Digest, digest_offered, Mechanism::Digest),
+        (Mechanism::Basic, basic_offered, Mechanism::Basic),
+        (Mechanism::BasicPreemptive, basic_offered, Mechanism::Basic),
+    ] {
+        match sdk_calls(target, mechanism).await {
+            Ok(used) => {
+                ensure!(
+                    offered,
+                    "{mechanism:?} worked but the server does not offer it"
+                );
+                ensure!(
+                    used == Some(learnt),
+                    "{mechanism:?}: the client used {used:?}"
+                );
+            }
+            // Not offered: a challenge-driven client says what the server offers, and a
+            // preemptive Basic is refused with 403 ISPN080052.
+            Err(Error::Unauthorized(e))
+                if !offered
+                    && mechanism != Mechanism::BasicPreemptive
+                    && e.message.contains("offered:") => {}
+            Err(Error::Forbidden(e))
+                if !offered
+                    && mechanism == Mechanism::BasicPreemptive
+                    && e.message.contains("ISPN080052") => {}
+            Err(e) => return Err(format!("{mechanism:?} (offered: {offered}): {e}").into()),
+        }
+    }
+    let first = if offered.first().is_some_and(|m| m.starts_with("DIGEST")) {
+        Mechanism::Digest
+    } else {
+        Mechanism::Basic
+    };
+    let used = sdk_calls(target, Mechanism::Auto)
+        .await
+        .map_err(|e| format!("Auto: {e}"))?;
+    ensure!(
+        used == Some(first),
+        "Auto used {used:?}; the server prefers {:?}",
+        offered.first()
     );
     Ok(())
 }

@@ -13,15 +13,13 @@ mod status;
 
 use crate::Case;
 
-/// Declares a case: `case!(name, ports, body_fn)` or with a simulator exception as a fourth
-/// argument.
+/// Declares a case: `case!(name, ports, body_fn)`.
 macro_rules! case {
     ($name:literal, $ports:literal, $body:path) => {
         $crate::Case {
             name: $name,
             ports: $ports,
             run: |target| Box::pin($body(target)),
-            not_on_simulator: None,
         }
     };
 }

@@ -30,6 +30,8 @@ use serde::Deserialize;
 use xsite::runbook::{Site, Sites};
 use xsite::{Client, Credentials};
 
+use xsite_batch::script::{redact_url, split_url_password};
+
 use crate::error::{CliError, CliResult};
 use crate::prompt::Prompter;
 use crate::session::TlsSettings;
@@ -146,7 +148,10 @@ impl SiteRegistry {
     /// Reads a profile's text; `name` is what errors call it.
     pub fn load_profile_text(&mut self, name: &str, text: &str) -> CliResult {
         let file: ProfileFile = toml::from_str(text).map_err(|e| {
-            CliError::config(format!("The profile {name} is not valid: {}", e.message()))
+            CliError::config(format!(
+                "The profile {name} is not valid: {}",
+                redact_url(e.message())
+            ))
                 .with_hint("each site is a table [sites.NAME] with url, and optionally username, ca-file, trustall")
         })?;
         for (site, entry) in file.sites {
@@ -156,6 +161,18 @@ impl SiteRegistry {
                 ))
                 .with_hint(format!(
                     "remove it; set {PASSWORD_ENV_PREFIX}_{} (or {PASSWORD_ENV_PREFIX}), or answer the prompt",
+                    SiteConfig::env_suffix(&site)
+                )));
+            }
+            if split_url_password(&entry.url).1.is_some() {
+                // Named, never echoed: the URL is the secret's carrier.
+                return Err(CliError::config(format!(
+                    "The profile {name} holds a password in the url of {site}: profiles never \
+                     hold secrets"
+                ))
+                .with_hint(format!(
+                    "write the url as https://USER@HOST:PORT (or put the user in username); set \
+                     {PASSWORD_ENV_PREFIX}_{} (or {PASSWORD_ENV_PREFIX}), or answer the prompt",
                     SiteConfig::env_suffix(&site)
                 )));
             }
@@ -176,7 +193,7 @@ impl SiteRegistry {
         let Some((name, url)) = spec.split_once('=') else {
             return Err(CliError::config(format!(
                 "--site-url takes NAME=URL (site-a=https://dg.example.com:11222), not '{}'",
-                crate::history::redact_url(spec)
+                redact_url(spec)
             )));
         };
         let mut config = SiteConfig::from_url(name.trim(), url.trim())?;
@@ -205,6 +222,20 @@ impl SiteRegistry {
     /// The sites' names, in order.
     pub fn names(&self) -> Vec<String> {
         self.sites.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// The sites' URLs (without credentials), in order.
+    pub fn urls(&self) -> Vec<String> {
+        self.sites.iter().map(|s| s.url.clone()).collect()
+    }
+
+    /// `site-a (https://…), site-b (https://…)`: where the runbooks act.
+    pub fn describe_urls(&self) -> String {
+        self.sites
+            .iter()
+            .map(|s| format!("{} ({})", s.name, s.url))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Whether no site is configured.
@@ -352,6 +383,33 @@ mod tests {
         assert!(err.message.contains("never hold secrets"), "{err}");
         assert!(!err.message.contains("s3cret"));
         assert!(err.hints[0].contains("XSITE_PASSWORD_SITE_A"));
+    }
+
+    #[test]
+    fn a_profile_with_a_password_in_its_url_is_refused() {
+        for url in ["http://dev:SECRET@a:1", "https://dev:SE/CRET@a:1/rest"] {
+            let err = SiteRegistry::new()
+                .load_profile_text("p.toml", &format!("[sites.site-a]\nurl = \"{url}\"\n"))
+                .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{err}");
+            assert!(err.message.contains("never hold secrets"), "{err}");
+            let shown = format!("{err} {:?} {}", err.hints, err.message);
+            assert!(!shown.contains("SE"), "{shown}");
+        }
+        let mut sites = SiteRegistry::new();
+        sites
+            .load_profile_text("p.toml", "[sites.site-a]\nurl = \"http://dev@a:1\"\n")
+            .unwrap();
+        assert_eq!(sites.get("site-a").unwrap().username.as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn a_site_url_that_does_not_parse_is_reported_masked() {
+        let err = SiteRegistry::new()
+            .set_url("site-a=http://dev:SECRET@host:99999")
+            .unwrap_err();
+        assert!(err.message.contains("dev:********@host:99999"), "{err}");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
     }
 
     #[test]

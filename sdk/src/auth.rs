@@ -108,6 +108,17 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// The scheme a client's password goes with, once known: see [`Client::auth_scheme`].
+///
+/// [`Client::auth_scheme`]: crate::Client::auth_scheme
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// Basic: the password itself crosses the wire (readable by anyone on the path without TLS).
+    Basic,
+    /// Digest: only a hash of the password crosses the wire.
+    Digest,
+}
+
 /// Which scheme the server accepted, learnt from a challenge.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Learnt {
@@ -195,6 +206,15 @@ impl Authenticator {
     #[cfg(test)]
     pub(crate) fn username(&self) -> Option<&str> {
         self.credentials.username()
+    }
+
+    /// The scheme learnt from the server's challenge (or configured up front), if any.
+    pub(crate) fn scheme(&self) -> Option<AuthScheme> {
+        match self.state().learnt {
+            Learnt::Nothing => None,
+            Learnt::Basic => Some(AuthScheme::Basic),
+            Learnt::Digest => Some(AuthScheme::Digest),
+        }
     }
 
     pub(crate) fn has_credentials(&self) -> bool {

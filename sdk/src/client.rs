@@ -416,6 +416,16 @@ impl Client {
         ClientBuilder::new(base_url)
     }
 
+    /// The scheme this client's password goes with, once a request has learnt it from the
+    /// server's challenge (or [`Mechanism::BasicPreemptive`](crate::Mechanism) set it up front);
+    /// `None` before that, or without a password. Callers warn on [`AuthScheme::Basic`] over
+    /// plain `http://`.
+    ///
+    /// [`AuthScheme::Basic`]: crate::AuthScheme::Basic
+    pub fn auth_scheme(&self) -> Option<crate::AuthScheme> {
+        self.inner.auth.scheme()
+    }
+
     /// The server's origin and context path, for example `http://127.0.0.1:11222/rest`.
     pub fn base_url(&self) -> String {
         format!("{}{}", self.inner.origin, self.inner.context_path)
@@ -592,6 +602,8 @@ impl Client {
                 }
             };
             let status = response.status();
+            // `-v` shows each exchange; the URL never holds credentials (taken out at build).
+            tracing::debug!(%request, status = status.as_u16(), "answer");
             let headers = response.headers().clone();
             let bytes = match response.bytes().await {
                 Ok(bytes) => bytes.to_vec(),
@@ -605,6 +617,7 @@ impl Client {
                     return Err(Error::Transport { request, source });
                 }
             };
+            tracing::trace!(%request, body = %truncate(&String::from_utf8_lossy(&bytes), 4096), "answer body");
             if status == StatusCode::UNAUTHORIZED && auth.has_credentials() && !answering_challenge
             {
                 // Either the first challenge, or a reused nonce the server no longer accepts:

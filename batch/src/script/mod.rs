@@ -13,6 +13,7 @@
 
 mod command;
 mod context;
+mod credentials;
 mod lexer;
 mod lint;
 mod messages;
@@ -25,6 +26,10 @@ mod vars;
 mod version;
 
 pub use command::{Command, Connect, Ls, RawCommand, SECRET_PLACEHOLDER, SiteAction, SiteCommand};
+pub use credentials::{
+    Redacted, has_secret, redact_line, redact_url, split_url_password, url_has_password,
+    url_with_placeholder,
+};
 pub use context::{
     Context, DEFAULT_CONTAINER, Resolution, ResolveError, Target, TransferMode, resolve,
 };
@@ -38,5 +43,7 @@ pub use version::{CliVersion, VersionParseError};
 
 pub(crate) use messages::{BATCH_ERROR, ERROR_EXECUTING_FILE, NOT_AVAILABLE, WRONG_CONTEXT};
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

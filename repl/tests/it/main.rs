@@ -9,6 +9,7 @@ mod batch_cr;
 mod binary;
 mod commands;
 mod common;
+mod connect;
 mod runbook;
 mod secrets;
 mod transcripts;

@@ -26,7 +26,13 @@ pub const PASSWORD_ENV: &str = "XSITE_PASSWORD";
 
 /// Runs `connect`.
 pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliResult<Reply> {
-    let target = target::parse(args.url.as_deref()).map_err(CliError::usage)?;
+    let target = match target::parse(args.url.as_deref()) {
+        Ok(target) => target,
+        Err(message) => {
+            session.disconnect();
+            return Err(CliError::usage(message));
+        }
+    };
     // A line recalled from the history holds the mask instead of its passwords: they are asked
     // for again (or refused), and the mask is never sent. Before the working connection goes.
     let (args, masked) = unmask(args);

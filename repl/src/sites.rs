@@ -394,7 +394,7 @@ mod tests {
             assert_eq!(err.exit_code(), 2, "{err}");
             assert!(err.message.contains("never hold secrets"), "{err}");
             let shown = format!("{err} {:?} {}", err.hints, err.message);
-            assert!(!shown.contains("SE"), "{shown}");
+            assert!(!shown.contains("CRET"), "{shown}");
         }
         let mut sites = SiteRegistry::new();
         sites

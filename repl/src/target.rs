@@ -188,7 +188,7 @@ mod tests {
         assert!(!err.contains("SECRET"), "{err}");
         // A password with characters a URL parser would read as the path.
         let t = parse(Some("http://dev:SE/CR?ET@host:1")).unwrap();
-        assert_eq!(t.password.unwrap().expose_secret(), "SE/CR?ET");
+        assert_eq!(t.password.as_ref().unwrap().expose_secret(), "SE/CR?ET");
         assert_eq!(t.base_url(), "http://host:1");
     }
 }

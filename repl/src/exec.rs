@@ -79,7 +79,8 @@ impl Executor {
             Err(error) => {
                 // The message may quote a word of the line (an unknown option's value).
                 let redacted = history::redact_line(line.trim());
-                let message = redacted.scrub(&error.message(self.session.version(), self.session.mode));
+                let message =
+                    redacted.scrub(&error.message(self.session.version(), self.session.mode));
                 let mut cli_error = CliError::usage(message);
                 if matches!(
                     error.kind(),

@@ -400,7 +400,10 @@ mod tests {
         sites
             .load_profile_text("p.toml", "[sites.site-a]\nurl = \"http://dev@a:1\"\n")
             .unwrap();
-        assert_eq!(sites.get("site-a").unwrap().username.as_deref(), Some("dev"));
+        assert_eq!(
+            sites.get("site-a").unwrap().username.as_deref(),
+            Some("dev")
+        );
     }
 
     #[test]

@@ -296,13 +296,19 @@ mod tests {
             ),
             ("connect --password SECRET", "connect --password ********"),
             ("connect --passwordx=SECRET", "connect --passwordx=********"),
-            ("connect -s SECRET -w SECRET", "connect -s ******** -w ********"),
+            (
+                "connect -s SECRET -w SECRET",
+                "connect -s ******** -w ********",
+            ),
             (
                 "connect --truststore-password SECRET --keystore-password=SECRET",
                 "connect --truststore-password ******** --keystore-password=********",
             ),
             ("connect -hp SECRET", "connect -hp ********"),
-            ("connect --pasword=SECRET h:1", "connect --pasword=******** h:1"),
+            (
+                "connect --pasword=SECRET h:1",
+                "connect --pasword=******** h:1",
+            ),
             ("connect --pasword SECRET", "connect --pasword ********"),
             ("connect -p -SECRET", "connect -p ********"),
             (

@@ -26,12 +26,12 @@ mod vars;
 mod version;
 
 pub use command::{Command, Connect, Ls, RawCommand, SECRET_PLACEHOLDER, SiteAction, SiteCommand};
+pub use context::{
+    Context, DEFAULT_CONTAINER, Resolution, ResolveError, Target, TransferMode, resolve,
+};
 pub use credentials::{
     Redacted, has_secret, redact_line, redact_url, split_url_password, url_has_password,
     url_with_placeholder,
-};
-pub use context::{
-    Context, DEFAULT_CONTAINER, Resolution, ResolveError, Target, TransferMode, resolve,
 };
 pub use lint::{Diagnostic, Severity, has_errors, lint};
 pub use messages::{ExceptionClass, Mode};

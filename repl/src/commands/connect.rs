@@ -177,7 +177,7 @@ fn note_runbook_sites(session: &Session, console: &mut Console, conn: &Connectio
         return;
     }
     let base = conn.target.base_url();
-    if session.sites.urls().iter().any(|url| *url == base) {
+    if session.sites.urls().contains(&base) {
         return;
     }
     console.note(&format!(
@@ -229,9 +229,8 @@ fn sdk_error(error: &OpenError, supplied: &Supplied) -> CliError {
                     Supplied::Password => {}
                     // cli.sh's "The supplied credentials are invalid" would be untrue.
                     Supplied::UserOnly(user) => {
-                        err.message = format!(
-                            "The server wants a password for {user}, and none was given"
-                        );
+                        err.message =
+                            format!("The server wants a password for {user}, and none was given");
                         err.hints = vec![format!(
                             "set {PASSWORD_ENV}, use connect -p, or run on a terminal to be asked"
                         )];

@@ -23,7 +23,10 @@ fn the_shell_prompt_names_the_host() {
     );
     // Another grid with the same node names: the shell's prompt tells them apart.
     let other = DemoGrid::start().unwrap();
-    let (out, _) = h.run(&format!("connect {}", other.connect_url(other.site_a_url())));
+    let (out, _) = h.run(&format!(
+        "connect {}",
+        other.connect_url(other.site_a_url())
+    ));
     assert_eq!(out, "");
     assert_eq!(h.prompt(), "[site-a-0@site-a//containers/default]> ");
     assert_ne!(
@@ -46,11 +49,17 @@ fn connecting_away_from_the_runbooks_sites_says_so() {
         });
     }
     // One of the sites: nothing to say.
-    let (_, err) = h.run(&format!("connect {}", h.grid.connect_url(h.grid.site_b_url())));
+    let (_, err) = h.run(&format!(
+        "connect {}",
+        h.grid.connect_url(h.grid.site_b_url())
+    ));
     assert_eq!(err, "");
     // Another grid: the runbooks still act on the old sites, and the note says where.
     let other = DemoGrid::start().unwrap();
-    let (_, err) = h.run(&format!("connect {}", other.connect_url(other.site_a_url())));
+    let (_, err) = h.run(&format!(
+        "connect {}",
+        other.connect_url(other.site_a_url())
+    ));
     assert!(err.contains("is not one of the runbooks' sites"), "{err}");
     assert!(err.contains(h.grid.site_a_url()), "{err}");
     assert!(!err.contains(xsite_sim::ADMIN_PASSWORD), "{err}");

@@ -415,6 +415,56 @@ mod tests {
         assert!(!err.to_string().contains("SECRET"), "{err}");
     }
 
+    /// `text` as a TOML basic string.
+    fn toml_string(text: &str) -> String {
+        let mut out = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1_000,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Any text as a profile: an error or sites, never a panic.
+        #[test]
+        fn any_profile_text_is_read_without_panic(text in "(\\[sites\\.[a-z-]{0,6}\\]\n|url = |username = |\"[^\"\n]{0,12}\"|[ -~]{0,6}|\n|é){0,16}") {
+            let _ = SiteRegistry::new().load_profile_text("p.toml", &text);
+        }
+
+        /// Whatever the password in a profile's url, the profile is refused (exit 2) and the
+        /// password is not in the message or the hints.
+        #[test]
+        fn any_password_in_a_profile_url_is_refused_unechoed(pw in "[^\r\n]{1,16}") {
+            let profile = |pw: &str| {
+                format!("[sites.site-a]\nurl = {}\n", toml_string(&format!("http://dev:{pw}@h:1")))
+            };
+            let err = SiteRegistry::new()
+                .load_profile_text("p.toml", &profile(&pw))
+                .expect_err("refused");
+            proptest::prop_assert_eq!(err.exit_code(), 2);
+            let shown = format!("{} {}", err.message, err.hints.join(" "));
+            let reference = SiteRegistry::new()
+                .load_profile_text("p.toml", &profile("X"))
+                .expect_err("refused");
+            let fixed = format!("{} {}", reference.message, reference.hints.join(" "));
+            if !fixed.contains(&pw) {
+                proptest::prop_assert!(!shown.contains(&pw), "{} in {}", pw, shown);
+            }
+        }
+    }
+
     #[test]
     fn env_names() {
         assert_eq!(SiteConfig::env_suffix("site-a"), "SITE_A");

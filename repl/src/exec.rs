@@ -105,7 +105,11 @@ impl Executor {
                 return Outcome::Failed(error);
             }
         };
-        match commands::run(&mut self.session, &mut self.console, command, &resolution) {
+        let result = commands::run(&mut self.session, &mut self.console, command, &resolution);
+        for warning in self.session.sites.basic_in_clear() {
+            self.console.note(&warning);
+        }
+        match result {
             Ok(reply) => {
                 self.console.reply(&label, &reply);
                 if matches!(command, Command::Quit) {

@@ -284,7 +284,11 @@ fn run(args: Args) -> Result<i32, CliError> {
         let Executor {
             session, console, ..
         } = &mut executor;
-        let code = match commands::run_parsed(session, console, command) {
+        let result = commands::run_parsed(session, console, command);
+        for warning in session.sites.basic_in_clear() {
+            console.note(&warning);
+        }
+        let code = match result {
             Ok(reply) => {
                 console.reply(label, &reply);
                 0

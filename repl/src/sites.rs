@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 use xsite::runbook::{Site, Sites};
-use xsite::{Client, Credentials};
+use xsite::{AuthScheme, Client, Credentials};
 
 use xsite_batch::script::{redact_url, split_url_password};
 
@@ -97,6 +97,17 @@ impl SiteConfig {
 #[derive(Debug, Clone, Default)]
 pub struct SiteRegistry {
     sites: Vec<SiteConfig>,
+    /// The clients [`SiteRegistry::connect`] built last, per site, to learn which of them sent
+    /// a password with Basic over plain `http://`.
+    built: Vec<Built>,
+}
+
+/// A client built for a site, and whether its Basic-in-clear warning was given.
+#[derive(Debug, Clone)]
+struct Built {
+    site: String,
+    client: Client,
+    warned: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -310,12 +321,43 @@ impl SiteRegistry {
             let client = builder
                 .build()
                 .map_err(|e| CliError::from_sdk(&e).with_hint(format!("site {}", config.name)))?;
+            self.built.retain(|b| b.site != config.name);
+            self.built.push(Built {
+                site: config.name.clone(),
+                client: client.clone(),
+                warned: false,
+            });
             sites.push(Site {
                 name: config.name.clone(),
                 client,
             });
         }
         Ok(Sites::new(sites))
+    }
+
+    /// The warnings for the site connections that sent their password with Basic over plain
+    /// `http://` since the last call: one per connection, never the password.
+    pub fn basic_in_clear(&mut self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for built in &mut self.built {
+            let origin = built.client.base_url();
+            if built.warned
+                || !origin.starts_with("http://")
+                || built.client.auth_scheme() != Some(AuthScheme::Basic)
+            {
+                continue;
+            }
+            built.warned = true;
+            let host = target::parse(Some(&origin))
+                .map(|t| t.host_port())
+                .unwrap_or(origin);
+            warnings.push(format!(
+                "{} (site {})",
+                crate::commands::connect::basic_in_clear_warning(&host),
+                built.site
+            ));
+        }
+        warnings
     }
 }
 

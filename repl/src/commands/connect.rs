@@ -161,13 +161,18 @@ fn unmask(args: &Connect) -> (Connect, bool) {
 /// `http://` (the password crosses the network readable; also a downgrade from Digest).
 fn warn_basic_in_clear(console: &mut Console, conn: &Connection) {
     if !conn.target.is_tls() && conn.client.auth_scheme() == Some(AuthScheme::Basic) {
-        console.note(&format!(
-            "xsite: warning: {} accepts the password with Basic authentication over plain \
-             http: anyone on the network path can read it; use https://, or a server that offers \
-             Digest",
-            conn.target.host_port()
-        ));
+        console.note(&basic_in_clear_warning(&conn.target.host_port()));
     }
+}
+
+/// The warning for a server that took a password with Basic over plain `http://`: for
+/// `connect`, and for the runbooks' site connections.
+pub fn basic_in_clear_warning(host_port: &str) -> String {
+    format!(
+        "xsite: warning: {host_port} accepts the password with Basic authentication over plain \
+         http: anyone on the network path can read it; use https://, or a server that offers \
+         Digest"
+    )
 }
 
 /// Says when the runbooks' named sites are elsewhere than this connection, so that

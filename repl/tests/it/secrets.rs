@@ -514,6 +514,32 @@ fn basic_over_plain_http_is_warned_about_once() {
 }
 
 #[test]
+fn basic_over_plain_http_is_warned_about_for_the_runbooks_sites() {
+    let basic_only = xsite_sim::SimOptions {
+        mechanisms: vec![xsite_sim::Mechanism::Basic],
+        ..xsite_sim::SimOptions::default()
+    };
+    let mut h = harness(Box::new(NoPrompter), basic_only);
+    for (name, url) in [
+        ("site-a", h.grid.site_a_url().to_owned()),
+        ("site-b", h.grid.site_b_url().to_owned()),
+    ] {
+        let url = url.replacen("://", &format!("://developer:{PASSWORD}@"), 1);
+        h.exec
+            .session
+            .sites
+            .set_url(&format!("{name}={url}"))
+            .unwrap();
+    }
+    let (_, err) = h.run("runbook status");
+    for site in ["site-a", "site-b"] {
+        let line = format!("Digest (site {site})");
+        assert_eq!(err.matches(&line).count(), 1, "{err}");
+    }
+    assert_clean("runbook warnings", &err, PASSWORD);
+}
+
+#[test]
 fn no_password_in_debug() {
     let mut h = Harness::connected();
     let url = h.grid.connect_url(h.grid.site_b_url());

@@ -111,7 +111,8 @@ pub fn run(
         }
         let text = substitute(&line, &lookup).text;
         // Reports echo the line; never with a password in it.
-        let shown = history::redact(&text);
+        let redacted = history::redact_line(&text);
+        let shown = redacted.text();
         let command = match executor.parse(&text) {
             Ok(None) => continue,
             Ok(Some(command)) => command,
@@ -119,9 +120,9 @@ pub fn run(
                 let version = executor.session.version();
                 let report = format!(
                     "{}\n{}: {}",
-                    script::error_executing_file(name, number, &shown),
+                    script::error_executing_file(name, number, shown),
                     error.exception_class().simple_name(),
-                    error.message(version, executor.session.mode)
+                    redacted.scrub(&error.message(version, executor.session.mode))
                 );
                 executor.console.report(&report);
                 return 1;
@@ -138,7 +139,7 @@ pub fn run(
                 if stop {
                     executor
                         .console
-                        .report(&script::batch_error_line(name, number, &shown));
+                        .report(&script::batch_error_line(name, number, shown));
                     // A runbook stopped by an interlock keeps its own exit code.
                     return match error.kind {
                         Kind::Stopped | Kind::NotYet => error.exit_code(),

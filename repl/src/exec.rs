@@ -77,7 +77,10 @@ impl Executor {
             Ok(None) => Outcome::Blank,
             Ok(Some(command)) => self.run_command(&command),
             Err(error) => {
-                let message = error.message(self.session.version(), self.session.mode);
+                // The message may quote a word of the line (an unknown option's value).
+                let redacted = history::redact_line(line.trim());
+                let message =
+                    redacted.scrub(&error.message(self.session.version(), self.session.mode));
                 let mut cli_error = CliError::usage(message);
                 if matches!(
                     error.kind(),
@@ -85,8 +88,7 @@ impl Executor {
                 ) {
                     cli_error = cli_error.with_hint("help lists the commands");
                 }
-                self.console
-                    .error(&history::redact(line.trim()), &cli_error);
+                self.console.error(redacted.text(), &cli_error);
                 Outcome::ParseFailed(error)
             }
         }
@@ -103,7 +105,11 @@ impl Executor {
                 return Outcome::Failed(error);
             }
         };
-        match commands::run(&mut self.session, &mut self.console, command, &resolution) {
+        let result = commands::run(&mut self.session, &mut self.console, command, &resolution);
+        for warning in self.session.sites.basic_in_clear() {
+            self.console.note(&warning);
+        }
+        match result {
             Ok(reply) => {
                 self.console.reply(&label, &reply);
                 if matches!(command, Command::Quit) {

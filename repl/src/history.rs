@@ -2,22 +2,16 @@
 //!
 //! A line with a password (`-p`/`--password`, `-s`/`--truststore-password`,
 //! `-w`/`--keystore-password`, or a URL with `user:password@`) is redacted before it is saved
-//! or echoed: the secret is replaced with `********`.
+//! or echoed: the secret is replaced with `********`. The redaction is the shared model's
+//! (`xsite_batch::script::redact_line`); this module only re-exports it. A line recalled from
+//! the history holds `********` instead of its password: `connect` asks for the password again
+//! rather than sending the mask.
 
 use std::path::PathBuf;
 
-/// What replaces a secret.
-pub const REDACTED: &str = "********";
-
-/// The options whose value is a secret.
-const SECRET_OPTIONS: [&str; 6] = [
-    "-p",
-    "--password",
-    "-s",
-    "--truststore-password",
-    "-w",
-    "--keystore-password",
-];
+pub use xsite_batch::script::{
+    SECRET_PLACEHOLDER as REDACTED, has_secret, redact_line, redact_url,
+};
 
 /// The default history file: `$XDG_DATA_HOME/xsite/history`, else
 /// `~/.local/share/xsite/history`.
@@ -35,72 +29,10 @@ pub fn default_path() -> Option<PathBuf> {
     )
 }
 
-/// The line with every secret replaced by [`REDACTED`]. Only `connect` lines can hold secrets
-/// (the `site` command's `-s` is a site name, not a password).
+/// The line with every secret replaced by [`REDACTED`], by the shared model's one redaction
+/// ([`redact_line`]), which reads the line with the parser's own lexer.
 pub fn redact(line: &str) -> String {
-    let trimmed = line.trim_start();
-    if !trimmed.starts_with("connect") {
-        // `runbook … --site-url site-a=https://user:password@host` and the like.
-        if line.contains("://") && line.contains('@') {
-            return line
-                .split(' ')
-                .map(redact_url)
-                .collect::<Vec<_>>()
-                .join(" ");
-        }
-        return line.to_owned();
-    }
-    let mut out = Vec::new();
-    let mut words = line.split(' ').peekable();
-    while let Some(word) = words.next() {
-        if SECRET_OPTIONS.contains(&word) {
-            out.push(word.to_owned());
-            if let Some(value) = words.next() {
-                out.push(if value.is_empty() {
-                    value.to_owned()
-                } else {
-                    REDACTED.to_owned()
-                });
-            }
-            continue;
-        }
-        if let Some((name, _)) = word.split_once('=')
-            && SECRET_OPTIONS.contains(&name)
-        {
-            out.push(format!("{name}={REDACTED}"));
-            continue;
-        }
-        out.push(redact_url(word));
-    }
-    out.join(" ")
-}
-
-/// Whether a line holds a secret (so that [`redact`] changes it).
-pub fn has_secret(line: &str) -> bool {
-    redact(line) != line
-}
-
-/// `scheme://user:password@host` → `scheme://user:********@host` (anything before the scheme,
-/// such as `site-a=`, is kept).
-pub fn redact_url(word: &str) -> String {
-    let Some(scheme_end) = word.find("://") else {
-        return word.to_owned();
-    };
-    let start = scheme_end + 3;
-    let rest = &word[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return word.to_owned();
-    };
-    let Some(colon) = rest[..at].find(':') else {
-        return word.to_owned();
-    };
-    format!(
-        "{}{}:{REDACTED}{}",
-        &word[..start],
-        &rest[..colon],
-        &rest[at..]
-    )
+    redact_line(line).into_text()
 }
 
 #[cfg(test)]

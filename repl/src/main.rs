@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use secrecy::SecretString;
-use xsite_batch::script::{Command, Connect, Mode};
+use xsite_batch::script::{Command, Connect, Mode, split_url_password, url_has_password};
 use xsite_repl::batch::{self, OnError, Properties};
 use xsite_repl::commands::{self, Extension};
 use xsite_repl::console::{Console, Format};
@@ -160,6 +160,8 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Escape codes only on a terminal: a log redirected to a file stays plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }
@@ -169,6 +171,20 @@ fn run(args: Args) -> Result<i32, CliError> {
         eprintln!(
             "xsite: warning: passwords given as options can be read by other users (ps, shell \
              history); PEM files need none"
+        );
+    }
+    let url_passwords = args
+        .connect
+        .iter()
+        .chain(&args.site_urls)
+        .any(|url| url_has_password(url));
+    if url_passwords {
+        eprintln!(
+            "xsite: warning: a password in a URL on the command line can be read by other users \
+             (ps, shell history); leave it out and set {} (or {}_<SITE> for --site-url), or \
+             answer the prompt",
+            commands::connect::PASSWORD_ENV,
+            xsite_repl::sites::PASSWORD_ENV_PREFIX
         );
     }
     let mut properties = match &args.properties {
@@ -277,7 +293,11 @@ fn run(args: Args) -> Result<i32, CliError> {
         let Executor {
             session, console, ..
         } = &mut executor;
-        let code = match commands::run_parsed(session, console, command) {
+        let result = commands::run_parsed(session, console, command);
+        for warning in session.sites.basic_in_clear() {
+            console.note(&warning);
+        }
+        let code = match result {
             Ok(reply) => {
                 console.reply(label, &reply);
                 0
@@ -298,7 +318,7 @@ fn run(args: Args) -> Result<i32, CliError> {
         .or_else(|| demo.as_ref().map(|g| g.site_a_url().to_owned()))
         .or_else(|| properties.get("autoconnect-url").map(str::to_owned));
     if let Some(url) = connect_to {
-        let (url, url_password) = split_password(&url);
+        let (url, url_password) = split_url_password(&url);
         let command = Command::Connect(Box::new(Connect {
             url: Some(url),
             url_password,
@@ -379,23 +399,3 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Takes the password out of a URL's user-info, so that it is held as a secret.
-fn split_password(url: &str) -> (String, Option<SecretString>) {
-    let Some(scheme_end) = url.find("://") else {
-        return (url.to_owned(), None);
-    };
-    let start = scheme_end + 3;
-    let rest = &url[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return (url.to_owned(), None);
-    };
-    let Some(colon) = rest[..at].find(':') else {
-        return (url.to_owned(), None);
-    };
-    let password = SecretString::from(&rest[colon + 1..at]);
-    (
-        format!("{}{}{}", &url[..start], &rest[..colon], &rest[at..]),
-        Some(password),
-    )
-}

@@ -186,6 +186,22 @@ impl Session {
         }
     }
 
+    /// The interactive shell's prompt: cli.sh's ([`Session::prompt`]), followed by the server's
+    /// `host:port` when the prompt names a node instead, so that two grids with the same node
+    /// names (a demo and a real one, two sites) are told apart: `[site-a-0@site-a//containers/
+    /// default] (dg.example.com:11222)> `. Batch output never shows a prompt, so cli.sh's bytes
+    /// are unchanged.
+    pub fn shell_prompt(&self, color: bool) -> String {
+        let prompt = self.prompt(color);
+        match &self.conn {
+            Some(conn) if conn.label != conn.target.host_port() => {
+                let base = prompt.strip_suffix("> ").unwrap_or(&prompt);
+                format!("{base} ({})> ", conn.target.host_port())
+            }
+            _ => prompt,
+        }
+    }
+
     /// Re-reads the names the completer offers (caches, sites). Failures leave the old names:
     /// completion must never be the reason a command fails.
     pub fn refresh_names(&mut self) {

@@ -277,16 +277,11 @@ pub fn run(executor: &mut Executor, history_file: Option<PathBuf>, color: bool) 
         let _ = editor.load_history(path);
     }
     loop {
-        let raw = executor.session.prompt(false);
-        let styled = executor.session.prompt(color);
+        let raw = executor.session.shell_prompt(false);
+        let styled = executor.session.shell_prompt(color);
         match editor.readline(&(raw, styled)) {
             Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = editor.add_history_entry(history::redact(&line));
-                    if let Some(path) = &history_file {
-                        save_history(&mut editor, path);
-                    }
-                }
+                remember(&mut editor, &line, history_file.as_deref());
                 if executor.run_line(&line) == Outcome::Quit {
                     break;
                 }
@@ -302,8 +297,24 @@ pub fn run(executor: &mut Executor, history_file: Option<PathBuf>, color: bool) 
     0
 }
 
+/// Adds a line to the history, redacted by the shared model's one redaction, and appends it to
+/// the history file, if any. The one way a line reaches the history.
+pub fn remember<H: Helper>(
+    editor: &mut Editor<H, DefaultHistory>,
+    line: &str,
+    history_file: Option<&Path>,
+) {
+    if line.trim().is_empty() {
+        return;
+    }
+    let _ = editor.add_history_entry(history::redact(line));
+    if let Some(path) = history_file {
+        save_history(editor, path);
+    }
+}
+
 /// Appends the new history entries to the file, which only its owner can read.
-fn save_history(editor: &mut Editor<ReplHelper, DefaultHistory>, path: &Path) {
+fn save_history<H: Helper>(editor: &mut Editor<H, DefaultHistory>, path: &Path) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }

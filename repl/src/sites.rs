@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 use xsite::runbook::{Site, Sites};
-use xsite::{Client, Credentials};
+use xsite::{AuthScheme, Client, Credentials};
+
+use xsite_batch::script::{redact_url, split_url_password};
 
 use crate::error::{CliError, CliResult};
 use crate::prompt::Prompter;
@@ -95,6 +97,17 @@ impl SiteConfig {
 #[derive(Debug, Clone, Default)]
 pub struct SiteRegistry {
     sites: Vec<SiteConfig>,
+    /// The clients [`SiteRegistry::connect`] built last, per site, to learn which of them sent
+    /// a password with Basic over plain `http://`.
+    built: Vec<Built>,
+}
+
+/// A client built for a site, and whether its Basic-in-clear warning was given.
+#[derive(Debug, Clone)]
+struct Built {
+    site: String,
+    client: Client,
+    warned: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,7 +159,10 @@ impl SiteRegistry {
     /// Reads a profile's text; `name` is what errors call it.
     pub fn load_profile_text(&mut self, name: &str, text: &str) -> CliResult {
         let file: ProfileFile = toml::from_str(text).map_err(|e| {
-            CliError::config(format!("The profile {name} is not valid: {}", e.message()))
+            CliError::config(format!(
+                "The profile {name} is not valid: {}",
+                redact_url(e.message())
+            ))
                 .with_hint("each site is a table [sites.NAME] with url, and optionally username, ca-file, trustall")
         })?;
         for (site, entry) in file.sites {
@@ -156,6 +172,18 @@ impl SiteRegistry {
                 ))
                 .with_hint(format!(
                     "remove it; set {PASSWORD_ENV_PREFIX}_{} (or {PASSWORD_ENV_PREFIX}), or answer the prompt",
+                    SiteConfig::env_suffix(&site)
+                )));
+            }
+            if split_url_password(&entry.url).1.is_some() {
+                // Named, never echoed: the URL is the secret's carrier.
+                return Err(CliError::config(format!(
+                    "The profile {name} holds a password in the url of {site}: profiles never \
+                     hold secrets"
+                ))
+                .with_hint(format!(
+                    "write the url as https://USER@HOST:PORT (or put the user in username); set \
+                     {PASSWORD_ENV_PREFIX}_{} (or {PASSWORD_ENV_PREFIX}), or answer the prompt",
                     SiteConfig::env_suffix(&site)
                 )));
             }
@@ -176,7 +204,7 @@ impl SiteRegistry {
         let Some((name, url)) = spec.split_once('=') else {
             return Err(CliError::config(format!(
                 "--site-url takes NAME=URL (site-a=https://dg.example.com:11222), not '{}'",
-                crate::history::redact_url(spec)
+                redact_url(spec)
             )));
         };
         let mut config = SiteConfig::from_url(name.trim(), url.trim())?;
@@ -205,6 +233,20 @@ impl SiteRegistry {
     /// The sites' names, in order.
     pub fn names(&self) -> Vec<String> {
         self.sites.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// The sites' URLs (without credentials), in order.
+    pub fn urls(&self) -> Vec<String> {
+        self.sites.iter().map(|s| s.url.clone()).collect()
+    }
+
+    /// `site-a (https://…), site-b (https://…)`: where the runbooks act.
+    pub fn describe_urls(&self) -> String {
+        self.sites
+            .iter()
+            .map(|s| format!("{} ({})", s.name, s.url))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Whether no site is configured.
@@ -282,12 +324,43 @@ impl SiteRegistry {
             let client = builder
                 .build()
                 .map_err(|e| CliError::from_sdk(&e).with_hint(format!("site {}", config.name)))?;
+            self.built.retain(|b| b.site != config.name);
+            self.built.push(Built {
+                site: config.name.clone(),
+                client: client.clone(),
+                warned: false,
+            });
             sites.push(Site {
                 name: config.name.clone(),
                 client,
             });
         }
         Ok(Sites::new(sites))
+    }
+
+    /// The warnings for the site connections that sent their password with Basic over plain
+    /// `http://` since the last call: one per connection, never the password.
+    pub fn basic_in_clear(&mut self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for built in &mut self.built {
+            let origin = built.client.base_url();
+            if built.warned
+                || !origin.starts_with("http://")
+                || built.client.auth_scheme() != Some(AuthScheme::Basic)
+            {
+                continue;
+            }
+            built.warned = true;
+            let host = target::parse(Some(&origin))
+                .map(|t| t.host_port())
+                .unwrap_or(origin);
+            warnings.push(format!(
+                "{} (site {})",
+                crate::commands::connect::basic_in_clear_warning(&host),
+                built.site
+            ));
+        }
+        warnings
     }
 }
 
@@ -355,6 +428,86 @@ mod tests {
         assert!(err.message.contains("never hold secrets"), "{err}");
         assert!(!err.message.contains("s3cret"));
         assert!(err.hints[0].contains("XSITE_PASSWORD_SITE_A"));
+    }
+
+    #[test]
+    fn a_profile_with_a_password_in_its_url_is_refused() {
+        for url in ["http://dev:SECRET@a:1", "https://dev:SE/CRET@a:1/rest"] {
+            let err = SiteRegistry::new()
+                .load_profile_text("p.toml", &format!("[sites.site-a]\nurl = \"{url}\"\n"))
+                .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{err}");
+            assert!(err.message.contains("never hold secrets"), "{err}");
+            let shown = format!("{err} {:?} {}", err.hints, err.message);
+            assert!(!shown.contains("CRET"), "{shown}");
+        }
+        let mut sites = SiteRegistry::new();
+        sites
+            .load_profile_text("p.toml", "[sites.site-a]\nurl = \"http://dev@a:1\"\n")
+            .unwrap();
+        assert_eq!(
+            sites.get("site-a").unwrap().username.as_deref(),
+            Some("dev")
+        );
+    }
+
+    #[test]
+    fn a_site_url_that_does_not_parse_is_reported_masked() {
+        let err = SiteRegistry::new()
+            .set_url("site-a=http://dev:SECRET@host:99999")
+            .unwrap_err();
+        assert!(err.message.contains("dev:********@host:99999"), "{err}");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    /// `text` as a TOML basic string.
+    fn toml_string(text: &str) -> String {
+        let mut out = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1_000,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Any text as a profile: an error or sites, never a panic.
+        #[test]
+        fn any_profile_text_is_read_without_panic(text in "(\\[sites\\.[a-z-]{0,6}\\]\n|url = |username = |\"[^\"\n]{0,12}\"|[ -~]{0,6}|\n|é){0,16}") {
+            let _ = SiteRegistry::new().load_profile_text("p.toml", &text);
+        }
+
+        /// Whatever the password in a profile's url, the profile is refused (exit 2) and the
+        /// password is not in the message or the hints.
+        #[test]
+        fn any_password_in_a_profile_url_is_refused_unechoed(pw in "[^\r\n]{1,16}") {
+            let profile = |pw: &str| {
+                format!("[sites.site-a]\nurl = {}\n", toml_string(&format!("http://dev:{pw}@h:1")))
+            };
+            let err = SiteRegistry::new()
+                .load_profile_text("p.toml", &profile(&pw))
+                .expect_err("refused");
+            proptest::prop_assert_eq!(err.exit_code(), 2);
+            let shown = format!("{} {}", err.message, err.hints.join(" "));
+            let reference = SiteRegistry::new()
+                .load_profile_text("p.toml", &profile("X"))
+                .expect_err("refused");
+            let fixed = format!("{} {}", reference.message, reference.hints.join(" "));
+            if !fixed.contains(&pw) {
+                proptest::prop_assert!(!shown.contains(&pw), "{} in {}", pw, shown);
+            }
+        }
     }
 
     #[test]

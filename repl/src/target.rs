@@ -9,7 +9,8 @@
 //! A bare `host` without a port is refused, as in cli.sh. The user-info is percent-decoded and
 //! returned apart from the server, so that the server URL never carries a secret.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+use xsite_batch::script::{redact_url, split_url_password};
 
 /// Where to connect, and any credentials the connection string held.
 #[derive(Debug, Clone)]
@@ -64,12 +65,18 @@ pub fn parse(connection: Option<&str>) -> Result<Target, String> {
             password: None,
         });
     }
-    parse_url(text).ok_or_else(|| {
+    // The password comes out first, by the shared model's one reader of user-info, so that
+    // neither the URL parser nor an error message ever sees it.
+    let (stripped, password) = split_url_password(text);
+    let mut target = parse_url(&stripped).ok_or_else(|| {
         format!(
-            "Invalid connection string '{text}': expected host:port, [ipv6]:port or \
-             http(s)://[user[:password]@]host[:port]"
+            "Invalid connection string '{}': expected host:port, [ipv6]:port or \
+             http(s)://[user[:password]@]host[:port]",
+            redact_url(text)
         )
-    })
+    })?;
+    target.password = password.map(|p| SecretString::from(decode(p.expose_secret())));
+    Ok(target)
 }
 
 /// `host:port` or `[v6]:port` (cli.sh's `HOST_PORT` pattern, whole input).
@@ -109,13 +116,12 @@ fn parse_url(text: &str) -> Option<Target> {
     };
     let port = url.port_or_known_default()?;
     let username = (!url.username().is_empty()).then(|| decode(url.username()));
-    let password = url.password().map(|p| SecretString::from(decode(p)));
     Some(Target {
         scheme: scheme.to_owned(),
         host,
         port,
         username,
-        password,
+        password: None,
     })
 }
 
@@ -130,7 +136,6 @@ pub fn decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     fn url(text: Option<&str>) -> String {
         parse(text).unwrap().base_url()
@@ -173,5 +178,17 @@ mod tests {
         let t = parse(Some("http://admin@h:11222")).unwrap();
         assert_eq!(t.username.as_deref(), Some("admin"));
         assert!(t.password.is_none());
+    }
+
+    #[test]
+    fn an_invalid_url_is_reported_without_its_password() {
+        // A port out of range: the message quotes the connection string, masked.
+        let err = parse(Some("http://dev:SECRET@host:99999")).unwrap_err();
+        assert!(err.contains("http://dev:********@host:99999"), "{err}");
+        assert!(!err.contains("SECRET"), "{err}");
+        // A password with characters a URL parser would read as the path.
+        let t = parse(Some("http://dev:SE/CR?ET@host:1")).unwrap();
+        assert_eq!(t.password.as_ref().unwrap().expose_secret(), "SE/CR?ET");
+        assert_eq!(t.base_url(), "http://host:1");
     }
 }

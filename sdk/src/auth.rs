@@ -108,6 +108,17 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// The scheme a client's password goes with, once known: see [`Client::auth_scheme`].
+///
+/// [`Client::auth_scheme`]: crate::Client::auth_scheme
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// Basic: the password itself crosses the wire (readable by anyone on the path without TLS).
+    Basic,
+    /// Digest: only a hash of the password crosses the wire.
+    Digest,
+}
+
 /// Which scheme the server accepted, learnt from a challenge.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Learnt {
@@ -210,12 +221,12 @@ impl Authenticator {
         self.credentials.username()
     }
 
-    /// The mechanism learnt so far: Digest or Basic, `None` before the first challenge.
-    pub(crate) fn learnt(&self) -> Option<Mechanism> {
+    /// The scheme learnt from the server's challenge (or configured up front), if any.
+    pub(crate) fn scheme(&self) -> Option<AuthScheme> {
         match self.state().learnt {
             Learnt::Nothing => None,
-            Learnt::Basic => Some(Mechanism::Basic),
-            Learnt::Digest => Some(Mechanism::Digest),
+            Learnt::Basic => Some(AuthScheme::Basic),
+            Learnt::Digest => Some(AuthScheme::Digest),
         }
     }
 
@@ -402,11 +413,11 @@ mod tests {
     #[test]
     fn prefers_the_strongest_digest_over_basic() {
         let auth = Authenticator::new(Credentials::password("u", "p"));
-        assert_eq!(auth.learnt(), None);
+        assert_eq!(auth.scheme(), None);
         let session = auth
             .learn(&challenges(&[MD5, SHA256, r#"Basic realm="default""#]))
             .unwrap();
-        assert_eq!(auth.learnt(), Some(Mechanism::Digest));
+        assert_eq!(auth.scheme(), Some(AuthScheme::Digest));
         let (header, lease) = auth.authorize("GET", "/rest/v2/caches", session);
         let header = header.unwrap();
         assert!(header.starts_with("Digest "), "{header}");
@@ -426,7 +437,7 @@ mod tests {
         assert_eq!(auth.authorize("GET", "/", None).0, None);
         let session = auth.learn(&challenges(&[r#"Basic realm="default""#]));
         assert!(session.unwrap().is_none());
-        assert_eq!(auth.learnt(), Some(Mechanism::Basic));
+        assert_eq!(auth.scheme(), Some(AuthScheme::Basic));
         assert_eq!(auth.authorize("GET", "/", None).0.unwrap(), "Basic dTpw");
     }
 

@@ -482,17 +482,19 @@ impl Client {
         }
     }
 
+    /// The scheme this client's password goes with, once a request has learnt it from the
+    /// server's challenge (or [`Mechanism::BasicPreemptive`](crate::Mechanism) set it up front);
+    /// `None` before that, or without a password. Callers warn on [`AuthScheme::Basic`] over
+    /// plain `http://`.
+    ///
+    /// [`AuthScheme::Basic`]: crate::AuthScheme::Basic
+    pub fn auth_scheme(&self) -> Option<crate::AuthScheme> {
+        self.inner.auth.scheme()
+    }
+
     /// The server's origin and context path, for example `http://127.0.0.1:11222/rest`.
     pub fn base_url(&self) -> String {
         format!("{}{}", self.inner.origin, self.inner.context_path)
-    }
-
-    /// The mechanism this client authenticates with, as learnt from the server's challenges (or
-    /// set up front for a preemptive Basic): [`crate::Mechanism::Digest`] or
-    /// [`crate::Mechanism::Basic`]; `None` until the server has asked. Shows which scheme
-    /// [`crate::Mechanism::Auto`] chose.
-    pub fn authenticates_with(&self) -> Option<crate::Mechanism> {
-        self.inner.auth.learnt()
     }
 
     /// Finds out the server's version and how it addresses the container (once; later calls reuse
@@ -757,6 +759,7 @@ impl Client {
                     });
                 }
             };
+            tracing::trace!(%request, body = %truncate(&String::from_utf8_lossy(&bytes), 4096), "answer body");
             if status == StatusCode::UNAUTHORIZED && auth.has_credentials() && !answering_challenge
             {
                 // Either the first challenge, or a reused nonce the server no longer accepts:

@@ -58,7 +58,7 @@ pub mod model;
 pub mod routes;
 pub mod runbook;
 
-pub use auth::{Credentials, Mechanism};
+pub use auth::{AuthScheme, Credentials, Mechanism};
 pub use cache::{CacheHandle, CacheXsite};
 pub use cache_set::{CacheSet, FanOut, KEYCLOAK_26_CACHES, KEYCLOAK_LEGACY_CACHES};
 pub use client::{

@@ -223,28 +223,7 @@ impl Connect {
 
     /// Splits a password out of a URL's user-info: `http://u:p@h` gives (`http://u@h`, `p`).
     pub(crate) fn split_url(url: &str) -> (String, Option<SecretString>) {
-        let Some(scheme_end) = url.find("://") else {
-            return (url.to_owned(), None);
-        };
-        let authority_start = scheme_end + 3;
-        let rest = &url[authority_start..];
-        let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..authority_len];
-        let Some(at) = authority.rfind('@') else {
-            return (url.to_owned(), None);
-        };
-        let user_info = &authority[..at];
-        let Some(colon) = user_info.find(':') else {
-            return (url.to_owned(), None);
-        };
-        let password = &user_info[colon + 1..];
-        let stripped = format!(
-            "{}{}{}",
-            &url[..authority_start + colon],
-            &authority[at..],
-            &rest[authority_len..]
-        );
-        (stripped, Some(SecretString::from(password)))
+        super::credentials::split_url_password(url)
     }
 
     /// The URL with [`SECRET_PLACEHOLDER`] where its password was.
@@ -253,15 +232,7 @@ impl Connect {
         if self.url_password.is_none() {
             return Some(url.clone());
         }
-        let scheme_end = url.find("://")? + 3;
-        let rest = &url[scheme_end..];
-        let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let at = rest[..authority_len].rfind('@')?;
-        Some(format!(
-            "{}:{SECRET_PLACEHOLDER}{}",
-            &url[..scheme_end + at],
-            &rest[at..]
-        ))
+        Some(super::credentials::url_with_placeholder(url))
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod command;
 mod context;
+mod credentials;
 mod lexer;
 mod lint;
 mod messages;
@@ -28,6 +29,10 @@ pub use command::{Command, Connect, Ls, RawCommand, SECRET_PLACEHOLDER, SiteActi
 pub use context::{
     Context, DEFAULT_CONTAINER, Resolution, ResolveError, Target, TransferMode, resolve,
 };
+pub use credentials::{
+    Redacted, has_secret, redact_line, redact_url, split_url_password, url_has_password,
+    url_with_placeholder,
+};
 pub use lint::{Diagnostic, Severity, has_errors, lint};
 pub use messages::{ExceptionClass, Mode};
 pub use parser::{ParseError, ParseErrorKind, Parser, parse_line};
@@ -38,5 +43,7 @@ pub use version::{CliVersion, VersionParseError};
 
 pub(crate) use messages::{BATCH_ERROR, ERROR_EXECUTING_FILE, NOT_AVAILABLE, WRONG_CONTEXT};
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

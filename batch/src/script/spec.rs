@@ -358,14 +358,14 @@ impl Parsed {
 }
 
 /// Where an option word points.
-struct Found {
-    index: usize,
-    long_used: bool,
+pub(crate) struct Found {
+    pub(crate) index: usize,
+    pub(crate) long_used: bool,
 }
 
 /// Aesh `ProcessedCommand.searchAllOptions`: exact long name; else, when the word has `=`, the
 /// longest long name it starts with; exact short name; else the first short name it starts with.
-fn search_option(spec: &CmdSpec, word: &str) -> Option<Found> {
+pub(crate) fn search_option(spec: &CmdSpec, word: &str) -> Option<Found> {
     if let Some(name) = word.strip_prefix("--") {
         let exact = spec.options.iter().position(|o| o.long == name);
         let index = exact.or_else(|| {

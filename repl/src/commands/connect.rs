@@ -2,15 +2,17 @@
 //!
 //! Straight line: parse the connection string → build an [`xsite::Client`] → `GET /v2/server`
 //! (discovery) and the container information. On a 401 without credentials, ask for them (as
-//! cli.sh does) and try once more. Credentials come from, in order: `-u`/`-p`, the URL's
-//! user-info, `XSITE_USERNAME`/`XSITE_PASSWORD`, the prompt.
+//! cli.sh does) and try once more. The username comes from `-u`, the URL's user-info or
+//! `XSITE_USERNAME`; its password from `-p`, the URL's user-info, `XSITE_PASSWORD` or the
+//! prompt. A password that is the history's mask (`********`, from a recalled line) is never
+//! sent: it is asked for again, or the line is refused before the working connection is closed.
 
 use std::path::Path;
 
 use secrecy::{ExposeSecret, SecretString};
 use xsite::routes::ContainerPath;
-use xsite::{Client, Credentials};
-use xsite_batch::script::Connect;
+use xsite::{AuthScheme, Client, Credentials};
+use xsite_batch::script::{Connect, SECRET_PLACEHOLDER};
 
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult, Kind};
@@ -24,8 +26,52 @@ pub const PASSWORD_ENV: &str = "XSITE_PASSWORD";
 
 /// Runs `connect`.
 pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliResult<Reply> {
+    let target = match target::parse(args.url.as_deref()) {
+        Ok(target) => target,
+        Err(message) => {
+            session.disconnect();
+            return Err(CliError::usage(message));
+        }
+    };
+    // A line recalled from the history holds the mask instead of its passwords: they are asked
+    // for again (or refused), and the mask is never sent. Before the working connection goes.
+    let (args, masked) = unmask(args);
+    let args = &args;
+    let mut username = args.username.clone().or_else(|| target.username.clone());
+    let mut password = args.password.clone().or_else(|| {
+        // The shared model keeps the URL's password as written; cli.sh URL-decodes it.
+        args.url_password
+            .as_ref()
+            .map(|p| SecretString::from(target::decode(p.expose_secret())))
+    });
+    if username.is_none() {
+        username = std::env::var(USERNAME_ENV).ok().filter(|u| !u.is_empty());
+    }
+    if username.is_some() && password.is_none() {
+        // Whatever gave the username (-u, the URL, XSITE_USERNAME), the password may come from
+        // the environment; else cli.sh asks for it.
+        password = std::env::var(PASSWORD_ENV)
+            .ok()
+            .map(SecretString::from)
+            .or_else(|| session.prompter.password());
+    }
+    if masked && password.is_none() {
+        return Err(CliError::usage(format!(
+            "This line holds the history's mask {SECRET_PLACEHOLDER} in place of a password: \
+             xsite does not send it"
+        ))
+        .with_hint(format!(
+            "type the line again with the password, or without it to be asked (on a terminal), \
+             or set {PASSWORD_ENV}"
+        )));
+    }
+    let supplied = match (&username, &password) {
+        (Some(_), Some(_)) => Supplied::Password,
+        (Some(user), None) => Supplied::UserOnly(user.clone()),
+        (None, _) => Supplied::Nothing,
+    };
+
     session.disconnect();
-    let target = target::parse(args.url.as_deref()).map_err(CliError::usage)?;
     let tls = merge_tls(&session.tls, args);
     if let Some(verifier) = &tls.hostname_verifier {
         console.note(&format!(
@@ -37,29 +83,6 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
         console.note("xsite: --provider is ignored: xsite uses rustls");
     }
 
-    let mut username = args.username.clone().or_else(|| target.username.clone());
-    let mut password = args
-        .password
-        .clone()
-        .or_else(|| {
-            // The shared model keeps the URL's password as written; cli.sh URL-decodes it.
-            args.url_password
-                .as_ref()
-                .map(|p| SecretString::from(target::decode(p.expose_secret())))
-        })
-        .or_else(|| target.password.clone());
-    if username.is_none() {
-        username = std::env::var(USERNAME_ENV).ok().filter(|u| !u.is_empty());
-        if username.is_some() && password.is_none() {
-            password = std::env::var(PASSWORD_ENV).ok().map(SecretString::from);
-        }
-    }
-    if username.is_some() && password.is_none() {
-        // cli.sh asks for the password of a username given without one.
-        password = session.prompter.password();
-    }
-    let explicit = username.is_some();
-
     let first = open(
         session,
         &target,
@@ -68,55 +91,129 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
         credentials(&username, &password),
     );
     let conn = match first {
-        Err(e) if !explicit && is_unauthorized(&e) => {
+        Err(e) if supplied == Supplied::Nothing && is_unauthorized(&e) => {
             // cli.sh: the server wants credentials, so ask for them (the demo grid's are known).
             if let Some((user, pass)) = session.default_credentials.clone() {
-                let conn = open(
+                open(
                     session,
                     &target,
                     &tls,
                     args,
                     credentials(&Some(user), &Some(pass)),
                 )
-                .map_err(|e| sdk_error(&e, true))?;
-                session.set_connection(conn);
-                return Ok(Reply::Nothing);
-            }
-            let Some(user) = session.prompter.username() else {
-                return Err(sdk_error(&e, false));
-            };
-            let pass = if user.is_empty() {
-                Some(SecretString::from(""))
+                .map_err(|e| sdk_error(&e, &Supplied::Password))?
             } else {
-                session.prompter.password()
-            };
-            open(
-                session,
-                &target,
-                &tls,
-                args,
-                credentials(&Some(user), &pass),
-            )
-            .map_err(|e| sdk_error(&e, true))?
+                let Some(user) = session.prompter.username() else {
+                    return Err(sdk_error(&e, &Supplied::Nothing));
+                };
+                let pass = if user.is_empty() {
+                    Some(SecretString::from(""))
+                } else {
+                    session.prompter.password()
+                };
+                let asked = match &pass {
+                    Some(_) => Supplied::Password,
+                    None => Supplied::UserOnly(user.clone()),
+                };
+                open(
+                    session,
+                    &target,
+                    &tls,
+                    args,
+                    credentials(&Some(user), &pass),
+                )
+                .map_err(|e| sdk_error(&e, &asked))?
+            }
         }
-        other => other.map_err(|e| sdk_error(&e, explicit))?,
+        other => other.map_err(|e| sdk_error(&e, &supplied))?,
     };
+    warn_basic_in_clear(console, &conn);
+    note_runbook_sites(session, console, &conn);
     session.set_connection(conn);
     Ok(Reply::Nothing)
 }
 
+/// The arguments with every masked secret taken out, and whether the login password was one.
+/// The PEM files xsite reads need no password, so masked store passwords are just dropped.
+fn unmask(args: &Connect) -> (Connect, bool) {
+    let is_mask = |secret: &Option<SecretString>| {
+        secret
+            .as_ref()
+            .is_some_and(|s| s.expose_secret() == SECRET_PLACEHOLDER)
+    };
+    let mut args = args.clone();
+    let mut login = false;
+    for (secret, is_login) in [
+        (&mut args.password, true),
+        (&mut args.url_password, true),
+        (&mut args.truststore_password, false),
+        (&mut args.keystore_password, false),
+    ] {
+        if is_mask(secret) {
+            *secret = None;
+            login |= is_login;
+        }
+    }
+    (args, login)
+}
+
+/// Warns, once per connection, when the server took the password with Basic over plain
+/// `http://` (the password crosses the network readable; also a downgrade from Digest).
+fn warn_basic_in_clear(console: &mut Console, conn: &Connection) {
+    if !conn.target.is_tls() && conn.client.auth_scheme() == Some(AuthScheme::Basic) {
+        console.note(&basic_in_clear_warning(&conn.target.host_port()));
+    }
+}
+
+/// The warning for a server that took a password with Basic over plain `http://`: for
+/// `connect`, and for the runbooks' site connections.
+pub fn basic_in_clear_warning(host_port: &str) -> String {
+    format!(
+        "xsite: warning: {host_port} accepts the password with Basic authentication over plain \
+         http: anyone on the network path can read it; use https://, or a server that offers \
+         Digest"
+    )
+}
+
+/// Says when the runbooks' named sites are elsewhere than this connection, so that
+/// `runbook …` after `connect` to another grid does not silently act on the old one.
+fn note_runbook_sites(session: &Session, console: &mut Console, conn: &Connection) {
+    if session.sites.is_empty() {
+        return;
+    }
+    let base = conn.target.base_url();
+    if session.sites.urls().contains(&base) {
+        return;
+    }
+    console.note(&format!(
+        "xsite: note: {base} is not one of the runbooks' sites; runbook commands still work on {} \
+         (name the sites with --site-url or a profile)",
+        session.sites.describe_urls()
+    ));
+}
+
+/// The credentials to send: none until both a username and a password are known (a server
+/// without security then lets the connection in, and one with security says what is missing).
 fn credentials(username: &Option<String>, password: &Option<SecretString>) -> Credentials {
-    match username {
-        Some(user) => Credentials::password(
-            user.clone(),
-            password.clone().unwrap_or_else(|| SecretString::from("")),
-        ),
-        None => Credentials::None,
+    match (username, password) {
+        (Some(user), Some(password)) => Credentials::password(user.clone(), password.clone()),
+        _ => Credentials::None,
     }
 }
 
 fn is_unauthorized(error: &OpenError) -> bool {
     matches!(error, OpenError::Sdk(xsite::Error::Unauthorized(_)))
+}
+
+/// Which credentials a connection attempt carried, for the error of a refused one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Supplied {
+    /// A username and a password.
+    Password,
+    /// A username, and no password from any source.
+    UserOnly(String),
+    /// None.
+    Nothing,
 }
 
 /// Why a connection could not be opened.
@@ -126,19 +223,30 @@ enum OpenError {
     Cli(CliError),
 }
 
-fn sdk_error(error: &OpenError, had_credentials: bool) -> CliError {
+fn sdk_error(error: &OpenError, supplied: &Supplied) -> CliError {
     match error {
         OpenError::Cli(e) => e.clone(),
         OpenError::Sdk(e) => {
             let mut err = CliError::from_sdk(e);
             if let xsite::Error::Unauthorized(_) = e {
                 err.kind = Kind::Auth;
-                if !had_credentials {
-                    err.hints = vec![
-                        "the server wants credentials: connect -u USER, put them in the URL \
-                         (http://user@host:port), or set XSITE_USERNAME / XSITE_PASSWORD"
-                            .to_owned(),
-                    ];
+                match supplied {
+                    Supplied::Password => {}
+                    // cli.sh's "The supplied credentials are invalid" would be untrue.
+                    Supplied::UserOnly(user) => {
+                        err.message =
+                            format!("The server wants a password for {user}, and none was given");
+                        err.hints = vec![format!(
+                            "set {PASSWORD_ENV}, use connect -p, or run on a terminal to be asked"
+                        )];
+                    }
+                    Supplied::Nothing => {
+                        err.hints = vec![
+                            "the server wants credentials: connect -u USER, put them in the URL \
+                             (http://user@host:port), or set XSITE_USERNAME / XSITE_PASSWORD"
+                                .to_owned(),
+                        ];
+                    }
                 }
             }
             err

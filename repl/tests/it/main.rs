@@ -10,6 +10,7 @@ mod batch_cr;
 mod binary;
 mod commands;
 mod common;
+mod connect;
 mod faults;
 mod runbook;
 mod secrets;

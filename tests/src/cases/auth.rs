@@ -3,7 +3,7 @@
 
 use http_auth::digest::Algorithm;
 use http_auth::{ChallengeRef, DigestClient, PasswordParams};
-use xsite::{Credentials, Error, Mechanism};
+use xsite::{AuthScheme, Credentials, Error, Mechanism};
 
 use super::case;
 use crate::{Case, CaseResult, Failure, SITE_A, SITE_B, Target, ensure};
@@ -177,13 +177,13 @@ async fn answer_digest(http: &reqwest::Client, target: &Target, offer: &Offer) -
 }
 
 /// Several calls through the SDK with one mechanism; returns what the client learnt it uses.
-async fn sdk_calls(target: &Target, mechanism: Mechanism) -> Result<Option<Mechanism>, Error> {
+async fn sdk_calls(target: &Target, mechanism: Mechanism) -> Result<Option<AuthScheme>, Error> {
     let client = target.client_as(SITE_A, target.admin().with_mechanism(mechanism));
     // Several calls on one client: the learnt mechanism (and the Digest nonce) is reused.
     for _ in 0..3 {
         client.cache("work").xsite().backups().await?;
     }
-    Ok(client.authenticates_with())
+    Ok(client.auth_scheme())
 }
 
 /// The server offers exactly the mechanisms it was started with, in that order; each one offered
@@ -204,9 +204,9 @@ async fn digest_and_basic(target: &Target) -> CaseResult {
     let digest_offered = offered.iter().any(|m| m.starts_with("DIGEST"));
     let basic_offered = offered.contains(&"BASIC");
     for (mechanism, offered, learnt) in [
-        (Mechanism::Digest, digest_offered, Mechanism::Digest),
-        (Mechanism::Basic, basic_offered, Mechanism::Basic),
-        (Mechanism::BasicPreemptive, basic_offered, Mechanism::Basic),
+        (Mechanism::Digest, digest_offered, AuthScheme::Digest),
+        (Mechanism::Basic, basic_offered, AuthScheme::Basic),
+        (Mechanism::BasicPreemptive, basic_offered, AuthScheme::Basic),
     ] {
         match sdk_calls(target, mechanism).await {
             Ok(used) => {
@@ -233,9 +233,9 @@ async fn digest_and_basic(target: &Target) -> CaseResult {
         }
     }
     let first = if offered.first().is_some_and(|m| m.starts_with("DIGEST")) {
-        Mechanism::Digest
+        AuthScheme::Digest
     } else {
-        Mechanism::Basic
+        AuthScheme::Basic
     };
     let used = sdk_calls(target, Mechanism::Auto)
         .await

@@ -398,4 +398,3 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
     Ok(Duration::from_secs_f64(seconds))
 }
-

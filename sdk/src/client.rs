@@ -759,7 +759,10 @@ impl Client {
                     });
                 }
             };
-            tracing::trace!(%request, body = %truncate(&String::from_utf8_lossy(&bytes), 4096), "answer body");
+            // `-v` shows each exchange (the URL never holds credentials: taken out at build);
+            // `-vv` the start of its body.
+            tracing::debug!(%request, status = status.as_u16(), "answer");
+            tracing::trace!(%request, body = %crate::error::printable(&truncate(&String::from_utf8_lossy(&read.bytes), 4096)), "answer body");
             if status == StatusCode::UNAUTHORIZED && auth.has_credentials() && !answering_challenge
             {
                 // Either the first challenge, or a reused nonce the server no longer accepts:

@@ -8,6 +8,7 @@
 mod batch_cr;
 mod binary;
 mod commands;
+mod hardening;
 mod common;
 mod runbook;
 mod secrets;

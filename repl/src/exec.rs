@@ -115,7 +115,9 @@ impl Executor {
             Err(error) => {
                 match command {
                     // Their stdout is YAML for oc or a check's report: errors go to stderr.
-                    Command::Extension(raw) if raw.name == "batch-cr" || raw.name == "batch-check" => {
+                    Command::Extension(raw)
+                        if raw.name == "batch-cr" || raw.name == "batch-check" =>
+                    {
                         self.console.error_on_stderr(&label, &error)
                     }
                     _ => self.console.error(&label, &error),

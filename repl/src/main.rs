@@ -162,7 +162,10 @@ fn run(mut args: Args) -> Result<i32, CliError> {
     interrupt::install();
     // `xsite runbook … --demo / --profile`: the runbook's copies of the global options.
     let (demo_flag, profile_flag) = match &args.command {
-        Some(Extension::Runbook(r)) => (args.demo || r.demo, args.profile.clone().or(r.profile.clone())),
+        Some(Extension::Runbook(r)) => (
+            args.demo || r.demo,
+            args.profile.clone().or(r.profile.clone()),
+        ),
         _ => (args.demo, args.profile.clone()),
     };
     if let Some(Extension::Runbook(r)) = &mut args.command {

@@ -204,7 +204,10 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             Some("--from" | "--to" | "--site") => names.sites.clone(),
             Some("--cache-set") => owned(&["keycloak-25", "keycloak-26"]),
             _ => {
-                let used: Vec<&str> = rest.iter().map(|w| w.split('=').next().unwrap_or(w)).collect();
+                let used: Vec<&str> = rest
+                    .iter()
+                    .map(|w| w.split('=').next().unwrap_or(w))
+                    .collect();
                 runbook_options(rest.first().copied().unwrap_or(""))
                     .iter()
                     .filter(|o| !used.contains(o) || **o == "--site-url" || **o == "--from")

@@ -777,9 +777,9 @@ impl Checker {
     /// A log with no command output at all is a failure: nothing was verified. Without the
     /// script, plain text is not enough either (it may be anything but a Batch log).
     fn require_output(&mut self, items: &[Item], text_counts: bool) {
-        let anything = items.iter().any(|i| {
-            text_counts || !matches!(i.kind, ItemKind::Text) || looks_like_error(&i.text)
-        });
+        let anything = items
+            .iter()
+            .any(|i| text_counts || !matches!(i.kind, ItemKind::Text) || looks_like_error(&i.text));
         if !anything {
             let text = if items.is_empty() {
                 "the log is empty: did `oc logs` fail (wrong job, container or namespace), or has the Batch not run yet?"

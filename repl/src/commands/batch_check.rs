@@ -132,14 +132,16 @@ fn next_steps(report: &CheckReport) -> Vec<String> {
         let FailureKind::PushStateError { site, .. } = &failure.kind else {
             continue;
         };
-        let cache = failure.command.as_ref().and_then(|c| {
-            match xsite_batch::script::parse_line(&c.text) {
-                Ok(Some(xsite_batch::script::Command::Site(
-                    xsite_batch::script::SiteCommand::PushSiteStatus { cache },
-                ))) => Some(cache),
-                _ => None,
-            }
-        });
+        let cache =
+            failure
+                .command
+                .as_ref()
+                .and_then(|c| match xsite_batch::script::parse_line(&c.text) {
+                    Ok(Some(xsite_batch::script::Command::Site(
+                        xsite_batch::script::SiteCommand::PushSiteStatus { cache },
+                    ))) => Some(cache),
+                    _ => None,
+                });
         let line = match cache {
             Some(cache) => format!(
                 "push {cache} to {site} again, on this site: xsite batch-cr --cluster <cluster> 'site push-site-state --cache={cache} --site={site}' 'site push-site-status --cache={cache}' > repush-{cache}.yaml; apply it, then check its log with --expect-push-ok {site} (exit 4: check again later)"
@@ -245,7 +247,9 @@ pub fn run(console: &mut Console, args: &BatchCheckArgs) -> CliResult<Reply> {
         console.line(&format!("next: {line}"));
     }
     for (line, text) in &report.unrecognized {
-        console.line(&format!("  note: unrecognized output on log line {line}: {text}"));
+        console.line(&format!(
+            "  note: unrecognized output on log line {line}: {text}"
+        ));
     }
     match kind {
         None => Ok(Reply::Nothing),

@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 use xsite_batch::cr::{BatchBuilder, BatchCr, CrError};
 use xsite_batch::script::{
-    CliVersion, Context, Mode, NoVars, Parser, Script, Severity, has_errors, lint,
+    CliVersion, Context, NoVars, Parser, Script, Severity, has_errors, lint,
 };
 
 use crate::console::{Console, Reply};

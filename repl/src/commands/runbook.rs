@@ -770,7 +770,11 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
         return Err(error);
     }
     if report.is_healthy() {
-        return Ok(if json { Reply::Json(doc) } else { Reply::Nothing });
+        return Ok(if json {
+            Reply::Json(doc)
+        } else {
+            Reply::Nothing
+        });
     }
     let count = report.degraded.iter().filter(|d| !d.expected).count();
     let mut error = CliError::new(Kind::Check, format!("degraded: {count} finding(s)"));
@@ -876,12 +880,13 @@ pub fn render_status(report: &StatusReport) -> Vec<String> {
         .iter()
         .filter(|d| !d.expected && !unreachable.contains(&d.site.as_str()))
         .collect();
-    let expected: Vec<&runbook::Degraded> =
-        report.degraded.iter().filter(|d| d.expected).collect();
+    let expected: Vec<&runbook::Degraded> = report.degraded.iter().filter(|d| d.expected).collect();
     if report.is_healthy() && expected.is_empty() {
         lines.push("healthy: nothing degraded".to_owned());
     } else if report.is_healthy() {
-        lines.push("healthy: nothing degraded, but not everything is as in normal operation".to_owned());
+        lines.push(
+            "healthy: nothing degraded, but not everything is as in normal operation".to_owned(),
+        );
     } else if !degraded.is_empty() {
         lines.push(format!("degraded ({}):", degraded.len()));
         for d in degraded {
@@ -889,7 +894,10 @@ pub fn render_status(report: &StatusReport) -> Vec<String> {
         }
     }
     if !expected.is_empty() {
-        lines.push(format!("expected ({}): states the runbooks leave on purpose", expected.len()));
+        lines.push(format!(
+            "expected ({}): states the runbooks leave on purpose",
+            expected.len()
+        ));
         for d in expected {
             lines.push(describe(d));
             if let Some(next) = &d.next {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use serde_json::Value;
 use xsite_batch::script::Mode;
 use xsite_repl::console::Format;
-use xsite_repl::error::Kind;
 use xsite_repl::exec::Outcome;
 use xsite_repl::prompt::NoPrompter;
 
@@ -87,15 +86,18 @@ fn huge_deadlines_are_refused_before_anything_is_sent() {
         ));
         let error = failed(outcome, &out);
         assert_eq!(error.exit_code(), 2, "{option}: {}", error.message);
-        assert!(error.message.contains("takes a number of seconds"), "{}", error.message);
+        assert!(
+            error.message.contains("takes a number of seconds"),
+            "{}",
+            error.message
+        );
         assert!(!out.contains("step 1"), "{option}: something ran: {out}");
     }
     // Nothing was sent: site-b still replicates to site-a.
     let b = h.grid.site("site-b").unwrap();
     assert_eq!(b.backup("work", "site-a").map(|s| s.online), Some(true));
     // The same in a dry run: the option is wrong whatever the mode.
-    let (outcome, out) =
-        h.outcome("runbook fence --site site-a --dry-run --step-deadline 1e300");
+    let (outcome, out) = h.outcome("runbook fence --site site-a --dry-run --step-deadline 1e300");
     assert_eq!(failed(outcome, &out).exit_code(), 2);
 }
 
@@ -106,7 +108,11 @@ fn an_unknown_cache_stops_the_resync_before_step_1_with_a_next_step_that_works()
         h.outcome("runbook resync --from site-a --to site-b --cache-set nope,work");
     let error = failed(outcome, &out);
     assert_eq!(error.exit_code(), 2, "{}", error.message);
-    assert!(error.message.contains("has no cache nope"), "{}", error.message);
+    assert!(
+        error.message.contains("has no cache nope"),
+        "{}",
+        error.message
+    );
     assert!(
         error.message.contains("--cache-set work "),
         "the next step names the caches that exist: {}",
@@ -144,10 +150,22 @@ fn a_stopped_workflow_suggests_the_same_cache_set_again() {
 fn wait_timeouts_out_of_range_are_refused() {
     for value in ["0", "18446744073709551615", "604801"] {
         let output = xsite(
-            &["batch-cr", "--cluster", "c", "--wait-timeout", value, "site status --all-caches --site=b"],
+            &[
+                "batch-cr",
+                "--cluster",
+                "c",
+                "--wait-timeout",
+                value,
+                "site status --all-caches --site=b",
+            ],
             "",
         );
-        assert_eq!(output.status.code(), Some(2), "{value}: {}", text(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{value}: {}",
+            text(&output.stderr)
+        );
         assert_eq!(text(&output.stdout), "", "{value}");
     }
 }
@@ -186,7 +204,12 @@ fn runbook_status_output_json_is_one_document_in_any_position() {
     ] {
         let output = xsite(args, "");
         let out = text(&output.stdout);
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {out}{}", text(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {out}{}",
+            text(&output.stderr)
+        );
         let doc = one_document(&out);
         assert_eq!(doc["ok"], true);
         assert_eq!(doc["result"]["version"], 1);
@@ -223,7 +246,10 @@ fn a_degraded_status_in_json_has_a_message_and_its_findings() {
 #[test]
 fn a_stopped_resync_in_json_has_its_report_per_step_and_per_cache() {
     let mut h = harness(Format::Json);
-    h.grid.site("site-b").unwrap().stick_online("work", "site-a", true);
+    h.grid
+        .site("site-b")
+        .unwrap()
+        .stick_online("work", "site-a", true);
     let (outcome, out) = h.outcome(
         "runbook resync --from site-a --to site-b --cache-set work,sessions --step-deadline 0.3",
     );
@@ -251,7 +277,8 @@ fn a_stopped_resync_in_json_has_its_report_per_step_and_per_cache() {
 #[test]
 fn a_resync_and_a_dry_run_in_json_are_one_document_each() {
     let mut h = harness(Format::Json);
-    let (outcome, out) = h.outcome("runbook resync --from site-a --to site-b --dry-run --cache-set work");
+    let (outcome, out) =
+        h.outcome("runbook resync --from site-a --to site-b --dry-run --cache-set work");
     assert_eq!(outcome, Outcome::Ok);
     let doc = one_document(&out);
     assert_eq!(doc["result"]["plans"][0]["steps"][0]["site"], "site-b");
@@ -282,7 +309,12 @@ fn unreachable_sites_are_one_line_each_with_the_cause_and_exit_2() {
         "",
     );
     let out = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(2), "{out}{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{out}{}",
+        text(&output.stderr)
+    );
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
     assert!(lines[0].starts_with("site-a: unreachable: "), "{out}");
@@ -309,9 +341,17 @@ fn a_wrong_password_is_one_line_per_site_and_exit_2() {
         "",
     );
     let out = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(2), "{out}{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{out}{}",
+        text(&output.stderr)
+    );
     assert_eq!(out.lines().count(), 2, "{out}");
-    assert!(out.contains("site-a: unreachable: ") && out.contains("401"), "{out}");
+    assert!(
+        out.contains("site-a: unreachable: ") && out.contains("401"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -338,14 +378,24 @@ fn an_empty_log_is_a_failure() {
         let output = xsite(&["batch-check", "-"], log);
         let out = text(&output.stdout);
         assert_eq!(output.status.code(), Some(1), "{log:?}: {out}");
-        assert!(out.starts_with("FAILED: 1 failure(s)\n- nothing to check"), "{out}");
+        assert!(
+            out.starts_with("FAILED: 1 failure(s)\n- nothing to check"),
+            "{out}"
+        );
     }
 }
 
 #[test]
 fn the_printed_check_uses_the_batch_so_that_a_failed_oc_logs_fails() {
     let output = xsite(
-        &["batch-cr", "--cluster", "infinispan", "--name", "t1", "site status --all-caches --site=site-a"],
+        &[
+            "batch-cr",
+            "--cluster",
+            "infinispan",
+            "--name",
+            "t1",
+            "site status --all-caches --site=site-a",
+        ],
         "",
     );
     assert_eq!(output.status.code(), Some(0));
@@ -366,7 +416,10 @@ fn the_printed_check_uses_the_batch_so_that_a_failed_oc_logs_fails() {
 
 #[test]
 fn batch_errors_go_to_stderr_never_into_the_yaml() {
-    let output = xsite(&["batch-cr", "--cluster", "c", "-f", "/nonexistent/x.cli"], "");
+    let output = xsite(
+        &["batch-cr", "--cluster", "c", "-f", "/nonexistent/x.cli"],
+        "",
+    );
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(text(&output.stdout), "");
     assert!(text(&output.stderr).contains("Cannot read the batch file"));
@@ -381,7 +434,15 @@ fn batch_errors_go_to_stderr_never_into_the_yaml() {
 #[test]
 fn every_refused_line_is_reported_and_the_first_is_where_cli_sh_stops() {
     let output = xsite(
-        &["batch-cr", "--cluster", "c", "help", "site status --all-caches --site=b", "quit", "runbook status"],
+        &[
+            "batch-cr",
+            "--cluster",
+            "c",
+            "help",
+            "site status --all-caches --site=b",
+            "quit",
+            "runbook status",
+        ],
         "",
     );
     assert_eq!(output.status.code(), Some(1));
@@ -404,7 +465,14 @@ fn a_push_in_error_says_which_push_to_run_again() {
     let script = dir.join("push.cli");
     std::fs::write(&script, PUSH_ERROR_SCRIPT).unwrap();
     let output = xsite(
-        &["batch-check", "--script", script.to_str().unwrap(), "--expect-push-ok", "site-b", "-"],
+        &[
+            "batch-check",
+            "--script",
+            script.to_str().unwrap(),
+            "--expect-push-ok",
+            "site-b",
+            "-",
+        ],
         "{\n  \"site-b\" : \"ERROR\"\n}\n",
     );
     let out = text(&output.stdout);
@@ -505,10 +573,18 @@ fn ctrl_c_in_a_resync_stops_at_a_safe_point_with_the_stop_report() {
     interrupt(child.id());
     reader.read_to_string(&mut seen).unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{seen}{err}");
-    assert!(err.contains("Ctrl-C: stopping at the next safe point"), "{err}");
+    assert!(
+        err.contains("Ctrl-C: stopping at the next safe point"),
+        "{err}"
+    );
     assert!(
         seen.contains("STOPPED: resync from site-a to site-b: step 2"),
         "{seen}"
@@ -559,13 +635,16 @@ fn the_shell_survives_ctrl_c_during_a_runbook() {
             if n == 0 {
                 break;
             }
-            if tx.send(String::from_utf8_lossy(&buf[..n]).into_owned()).is_err() {
+            if tx
+                .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                .is_err()
+            {
                 break;
             }
         }
     });
     let mut seen = String::new();
-    let mut wait_for = |needle: &str, seen: &mut String| {
+    let wait_for = |needle: &str, seen: &mut String| {
         while !seen.contains(needle) {
             match rx.recv() {
                 Ok(chunk) => seen.push_str(&chunk),

@@ -8,8 +8,8 @@
 mod batch_cr;
 mod binary;
 mod commands;
-mod hardening;
 mod common;
+mod hardening;
 mod runbook;
 mod secrets;
 mod transcripts;

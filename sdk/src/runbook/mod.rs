@@ -17,5 +17,6 @@ mod status;
 
 pub use plan::{Action, Check, Plan, Step, Workflow};
 pub use run::{
-    Cancel, Event, INTERRUPTED, Options, Poll, RunbookError, Site, Sites, fence, resync, run_plan};
+    Cancel, Event, INTERRUPTED, Options, Poll, RunbookError, Site, Sites, fence, resync, run_plan,
+};
 pub use status::{CacheRow, Degraded, SiteReport, StatusReport, status};

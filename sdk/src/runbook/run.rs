@@ -348,7 +348,11 @@ async fn check_caches(sites: &Sites, plan: &Plan, workflow: &str) -> Result<(), 
                 let mut error = setup_error(
                     workflow,
                     &step.site,
-                    format!("cannot list the caches of {}: {}", step.site, cause_chain(&e)),
+                    format!(
+                        "cannot list the caches of {}: {}",
+                        step.site,
+                        cause_chain(&e)
+                    ),
                 );
                 error.next = format!(
                     "check that {} is reachable with these credentials, then run the same command again",

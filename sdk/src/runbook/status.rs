@@ -107,11 +107,7 @@ pub async fn status(sites: &Sites, caches: &CacheSet) -> StatusReport {
         {
             // One finding for the site, with the root cause, rather than one per request.
             let why = super::run::cause_chain(e);
-            degraded.push(Degraded::found(
-                name,
-                None,
-                format!("unreachable: {why}"),
-            ));
+            degraded.push(Degraded::found(name, None, format!("unreachable: {why}")));
             reports.push(SiteReport {
                 site: name.to_owned(),
                 sites_view: Err(why.clone()),

@@ -193,7 +193,9 @@ pub fn check_script(
                 _ => d.to_string(),
             })
             .collect();
-        if let Some(first) = errors.iter().min_by_key(|d| d.line) {
+        if let Some(first) = errors.iter().min_by_key(|d| d.line)
+            && errors.len() > 1
+        {
             lines.push(format!(
                 "{} refused line(s); cli.sh would stop the batch at the first, {}:{}",
                 errors.len(),

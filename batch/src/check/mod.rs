@@ -959,8 +959,9 @@ fn check_with_markers(
             }
             ItemKind::Abort { line, .. } => {
                 // The abort names its line; it may come from a marker line, or a command.
+                // A marker with no command after it names no step.
                 let step = step_at_line(steps, *line).or(current);
-                checker.abort(item, step.map(|s| &steps[s]));
+                checker.abort(item, step.and_then(|s| steps.get(s)));
                 aborted_at = Some(aborted_at.map_or(item.line, |a: usize| a.min(item.line)));
             }
             _ => match current.filter(|s| *s < steps.len()) {

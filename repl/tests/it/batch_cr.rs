@@ -159,8 +159,9 @@ fn a_script_cli_sh_would_refuse_is_not_printed() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(out(&output), "");
     assert!(
-        err(&output)
-            .starts_with("<arguments>:2: error: One of the 'cache' and 'all-caches' options are required\n"),
+        err(&output).starts_with(
+            "<arguments>:2: error: One of the 'cache' and 'all-caches' options are required\n"
+        ),
         "{}",
         err(&output)
     );

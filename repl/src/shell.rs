@@ -402,6 +402,17 @@ mod tests {
     }
 
     #[test]
+    fn runbook_options_are_those_of_the_workflow() {
+        let resync = c("runbook resync --");
+        assert!(resync.contains(&"--from".to_owned()), "{resync:?}");
+        assert!(!resync.contains(&"--site".to_owned()), "{resync:?}");
+        assert!(c("runbook fence --").contains(&"--site".to_owned()));
+        assert!(!c("runbook status --").contains(&"--from".to_owned()));
+        // An option given once is not offered again.
+        assert!(!c("runbook resync --to site-b --").contains(&"--to".to_owned()));
+    }
+
+    #[test]
     fn hints_complete_the_synopsis() {
         assert_eq!(
             hint("site take-offline").as_deref(),

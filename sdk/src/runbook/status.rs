@@ -94,6 +94,27 @@ fn is_unreachable(error: &Error) -> bool {
     )
 }
 
+/// Why a site cannot be read, in a few words with the root cause (a refused connection, a
+/// certificate, rejected credentials), rather than the whole chain of wrappers.
+fn unreachable_cause(error: &Error) -> String {
+    fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+        let mut current = error;
+        while let Some(next) = current.source() {
+            current = next;
+        }
+        current.to_string()
+    }
+    match error {
+        Error::Transport { source, .. } => format!("no connection: {}", innermost(source)),
+        Error::Tls { detail, .. } => format!("TLS handshake failed: {detail}"),
+        Error::Unauthorized(_) => "HTTP 401: the credentials were rejected".to_owned(),
+        Error::Forbidden(_) => {
+            "HTTP 403: the user lacks the permission (cross-site operations need ADMIN)".to_owned()
+        }
+        other => super::run::cause_chain(other),
+    }
+}
+
 /// Reads every site's view of every cache. A site that cannot be reached is reported, not fatal.
 pub async fn status(sites: &Sites, caches: &CacheSet) -> StatusReport {
     let mut reports = Vec::new();
@@ -106,7 +127,7 @@ pub async fn status(sites: &Sites, caches: &CacheSet) -> StatusReport {
             && is_unreachable(e)
         {
             // One finding for the site, with the root cause, rather than one per request.
-            let why = super::run::cause_chain(e);
+            let why = format!("{} ({})", unreachable_cause(e), site.client.base_url());
             degraded.push(Degraded::found(name, None, format!("unreachable: {why}")));
             reports.push(SiteReport {
                 site: name.to_owned(),

@@ -17,7 +17,7 @@ use xsite_batch::script::{
     CliVersion, Context, NoVars, Parser, Script, Severity, has_errors, lint,
 };
 
-use crate::console::{Console, Reply};
+use crate::console::{Console, Format, Reply};
 use crate::error::{CliError, CliResult, Kind};
 
 /// Where the `oc` commands go.
@@ -286,8 +286,17 @@ pub fn run(console: &mut Console, args: &BatchCrArgs) -> CliResult<Reply> {
     }
     let cr = builder.script(&script).map_err(cr_error)?;
     let yaml = cr.to_yaml().map_err(cr_error)?;
-    console.line(yaml.trim_end_matches('\n'));
     let commands = oc_commands(&cr, args.batch.wait_timeout());
+    if console.format == Format::Json {
+        // One document: the YAML as a string, and the oc commands.
+        return Ok(Reply::Json(serde_json::json!({
+            "version": crate::commands::runbook::JSON_VERSION,
+            "name": cr.name(),
+            "yaml": yaml,
+            "oc": commands,
+        })));
+    }
+    console.line(yaml.trim_end_matches('\n'));
     match args.commands {
         CommandsTo::Stderr => {
             for line in commands {

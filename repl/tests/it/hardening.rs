@@ -290,6 +290,33 @@ fn a_resync_and_a_dry_run_in_json_are_one_document_each() {
     assert_eq!(doc["result"]["steps"][5]["reached"], true);
 }
 
+#[test]
+fn batch_cr_output_json_is_one_document_holding_the_yaml() {
+    let output = xsite(
+        &[
+            "batch-cr",
+            "--cluster",
+            "c",
+            "--name",
+            "j1",
+            "--output",
+            "json",
+            "site view",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let doc = one_document(&text(&output.stdout));
+    assert_eq!(doc["result"]["name"], "j1");
+    assert!(
+        doc["result"]["yaml"]
+            .as_str()
+            .unwrap()
+            .contains("kind: Batch")
+    );
+    assert!(doc["result"]["oc"].as_array().unwrap().len() > 3);
+}
+
 // ---- runbook status: unreachable sites and expected states.
 
 #[test]

@@ -704,3 +704,40 @@ fn the_shell_survives_ctrl_c_during_a_runbook() {
     assert!(status.success(), "{seen}");
     assert!(seen.contains("interrupted (Ctrl-C)"), "{seen}");
 }
+
+#[test]
+fn ctrl_c_in_a_batch_file_stops_the_batch_whatever_on_error_says() {
+    let grid = xsite_repl::demo::DemoGrid::start().unwrap();
+    grid.site("site-b")
+        .unwrap()
+        .set_latency(Duration::from_millis(150));
+    let file = crate::binary::Scratch::new(
+        "h5-interrupted.cli",
+        &format!(
+            "runbook resync --from site-a --to site-b --site-url site-a={} --site-url site-b={}\necho after-the-runbook\n",
+            grid.connect_url(grid.site_a_url()),
+            grid.connect_url(grid.site_b_url())
+        ),
+    );
+    let mut child = command(&["--on-error", "IGNORE", "-f", &file.path()])
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("xsite runs");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).unwrap();
+        assert!(n > 0, "the resync ended before its clears: {seen}");
+        seen.push_str(&line);
+        if line.contains("clearcache ") {
+            break;
+        }
+    }
+    interrupt(child.id());
+    reader.read_to_string(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("interrupted (Ctrl-C)"), "{seen}");
+    assert!(!seen.contains("after-the-runbook"), "{seen}");
+}

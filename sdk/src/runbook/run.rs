@@ -386,7 +386,12 @@ async fn check_caches(sites: &Sites, plan: &Plan, workflow: &str) -> Result<(), 
                     missing.join(", ")
                 ),
             );
-            let mut known = existing.clone();
+            // Internal caches (`___protobuf_metadata`, …) are no candidates.
+            let mut known: Vec<String> = existing
+                .iter()
+                .filter(|c| !c.starts_with("___"))
+                .cloned()
+                .collect();
             known.sort();
             error.next = if present.is_empty() {
                 format!(

@@ -5,16 +5,19 @@
 //!   interlock (what was done, each cache's state, what to run next). A second one exits at
 //!   once (130), saying that the state is unknown.
 //! - In the shell, the line editor reads Ctrl-C as a key (it cancels the line); while a command
-//!   runs, Ctrl-C no longer ends the shell: the command finishes (its requests have timeouts),
-//!   then the prompt comes back.
+//!   runs, Ctrl-C abandons its request and the prompt comes back (a state change may or may
+//!   not have reached the server: the message says so).
 //! - Anywhere else (a one-shot command, a batch file), Ctrl-C exits with 130 as before, with a
 //!   line on stderr.
 //!
 //! The handler runs on its own thread (tokio's signal stream on a small runtime), so it works
 //! whatever the main thread is blocked on.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use tokio::sync::Notify;
 
 use xsite::runbook::Cancel;
 
@@ -29,6 +32,9 @@ pub enum Mode {
 }
 
 static MODE: AtomicU8 = AtomicU8::new(Mode::Exit as u8);
+/// A Ctrl-C in the shell not yet taken by a command: one pressed just before the command began
+/// waiting still abandons it.
+static PENDING: AtomicBool = AtomicBool::new(false);
 static RUNBOOK: Mutex<Option<Cancel>> = Mutex::new(None);
 
 /// The exit code of a process ended by Ctrl-C (128 + SIGINT).
@@ -98,9 +104,9 @@ fn on_interrupt() {
         return;
     }
     if MODE.load(Ordering::SeqCst) == Mode::Shell as u8 {
-        eprintln!(
-            "\nxsite: Ctrl-C: the command runs to its end (its requests time out), then the prompt comes back"
-        );
+        // Wakes the command being waited for, if any.
+        PENDING.store(true, Ordering::SeqCst);
+        shell_interrupt().notify_waiters();
         return;
     }
     eprintln!("\nxsite: interrupted");
@@ -130,4 +136,52 @@ impl Drop for RunbookGuard {
     fn drop(&mut self) {
         *runbook() = None;
     }
+}
+
+fn shell_interrupt() -> &'static Notify {
+    static NOTIFY: OnceLock<Notify> = OnceLock::new();
+    NOTIFY.get_or_init(Notify::new)
+}
+
+/// The message of a request abandoned by Ctrl-C in the shell.
+pub const ABANDONED: &str = "interrupted (Ctrl-C): the request was abandoned; a change it asked for may or may not have been made (check with site status)";
+
+/// What a command's future answers when Ctrl-C abandons it in the shell.
+pub trait Interruptible {
+    /// The answer of an abandoned request.
+    fn interrupted() -> Self;
+}
+
+impl<T> Interruptible for xsite::Result<T> {
+    fn interrupted() -> Self {
+        Err(xsite::Error::Config(ABANDONED.to_owned()))
+    }
+}
+
+/// `future`, abandoned with [`Interruptible::interrupted`] when Ctrl-C is pressed in the shell
+/// while it runs.
+pub async fn interruptible<F>(future: F) -> F::Output
+where
+    F: Future,
+    F::Output: Interruptible,
+{
+    if MODE.load(Ordering::SeqCst) != Mode::Shell as u8 {
+        return future.await;
+    }
+    let notified = shell_interrupt().notified();
+    if PENDING.swap(false, Ordering::SeqCst) {
+        return F::Output::interrupted();
+    }
+    tokio::select! {
+        output = future => output,
+        () = notified => {
+            PENDING.store(false, Ordering::SeqCst);
+            F::Output::interrupted()
+        }
+    }
+}
+
+/// Forgets a Ctrl-C that no command took (the shell calls it before reading a line).
+pub fn clear_pending() {
+    PENDING.store(false, Ordering::SeqCst);
 }

@@ -318,6 +318,8 @@ pub fn run(executor: &mut Executor, history_file: Option<PathBuf>, color: bool) 
     loop {
         let raw = executor.session.prompt(false);
         let styled = executor.session.prompt(color);
+        // A Ctrl-C left over from the last command must not abandon the next one.
+        crate::interrupt::clear_pending();
         match editor.readline(&(raw, styled)) {
             Ok(line) => {
                 if !line.trim().is_empty() {

@@ -521,7 +521,7 @@ fn run_logged(
     let result = {
         let mut observer = |event: Event| log.event(event);
         let options = &options;
-        session.block_on(async {
+        session.runtime().block_on(async {
             match job {
                 Job::Plans(plans) => {
                     for plan in plans {
@@ -747,7 +747,7 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
         return Ok(Reply::Nothing);
     }
     let sites = connect(session, &[])?;
-    let report = session.block_on(runbook::status(&sites, &caches));
+    let report = session.runtime().block_on(runbook::status(&sites, &caches));
     let unreachable = report.unreachable();
     if !json {
         for line in render_status(&report) {

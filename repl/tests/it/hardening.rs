@@ -741,3 +741,92 @@ fn ctrl_c_in_a_batch_file_stops_the_batch_whatever_on_error_says() {
     assert!(seen.contains("interrupted (Ctrl-C)"), "{seen}");
     assert!(!seen.contains("after-the-runbook"), "{seen}");
 }
+
+/// xsite's interactive shell under a pseudo-terminal (script(1)), with its output collected.
+struct Shell {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Shell {
+    fn start(args: &str, term: &str) -> Shell {
+        let inner = format!(
+            "{} --no-history --color never {args}",
+            env!("CARGO_BIN_EXE_xsite")
+        );
+        let mut child = Command::new("script")
+            .args(["-qfec", &inner, "/dev/null"])
+            .env(
+                "XDG_CONFIG_HOME",
+                std::env::temp_dir().join("xsite-it-no-profile"),
+            )
+            .env("TERM", term)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script runs");
+        let input = child.stdin.take().unwrap();
+        let (tx, output) = std::sync::mpsc::channel::<String>();
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(text(&buf[..n])).is_err() {
+                    break;
+                }
+            }
+        });
+        Shell {
+            child,
+            input,
+            output,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits until the output from `from` on holds `needle`.
+    fn wait_for(&mut self, from: usize, needle: &str) {
+        while !self.seen[from..].contains(needle) {
+            match self.output.recv() {
+                Ok(chunk) => self.seen.push_str(&chunk),
+                Err(_) => panic!("the shell ended before {needle:?}: {}", self.seen),
+            }
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> usize {
+        self.input.write_all(bytes).unwrap();
+        self.seen.len()
+    }
+
+    fn quit(mut self) -> String {
+        self.send(b"quit\r");
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{}", self.seen);
+        self.seen
+    }
+}
+
+#[test]
+fn ctrl_c_in_the_shell_abandons_a_command_and_the_prompt_comes_back() {
+    let grid = xsite_repl::demo::DemoGrid::start().unwrap();
+    // A terminal that the line editor drives in raw mode: it turns bracketed paste off
+    // (`ESC [?2004l`) once the line is accepted, and the command then runs.
+    let mut shell = Shell::start(
+        &format!("-c {}", grid.connect_url(grid.site_a_url())),
+        "xterm",
+    );
+    shell.wait_for(0, "]> ");
+    grid.site("site-a").unwrap().set_unresponsive(true);
+    let at = shell.send(b"site status --all-caches --site=site-b\r");
+    shell.wait_for(at, "\x1b[?2004l");
+    let at = shell.send(b"\x03");
+    shell.wait_for(at, "interrupted (Ctrl-C): the request was abandoned");
+    grid.site("site-a").unwrap().set_unresponsive(false);
+    let at = shell.send(b"echo still-here\r");
+    shell.wait_for(at, "still-here\r\n");
+    shell.quit();
+}

@@ -134,15 +134,17 @@ pub fn run(
         match executor.run_command(&command) {
             Outcome::Failed(error) => {
                 failed = true;
-                // Without a connection nothing else can work: cli.sh stops there too.
-                let stop = on_error == OnError::FailFast || error.kind == Kind::NotConnected;
+                // Without a connection nothing else can work: cli.sh stops there too. A Ctrl-C
+                // stops the whole batch, whatever --on-error says.
+                let stop = on_error == OnError::FailFast
+                    || matches!(error.kind, Kind::NotConnected | Kind::Interrupted);
                 if stop {
                     executor
                         .console
                         .report(&script::batch_error_line(name, number, shown));
                     // A runbook stopped by an interlock keeps its own exit code.
                     return match error.kind {
-                        Kind::Stopped | Kind::NotYet => error.exit_code(),
+                        Kind::Stopped | Kind::NotYet | Kind::Interrupted => error.exit_code(),
                         _ => 1,
                     };
                 }

@@ -204,6 +204,27 @@ impl Console {
     }
 }
 
+impl Console {
+    /// Prints a failed command with its message on stderr rather than stdout (`batch-cr`,
+    /// `batch-check`: their stdout is YAML for `oc` or the check's report). With `--output
+    /// json`, the error document still goes to stdout, which then holds only JSON.
+    pub fn error_on_stderr(&mut self, command: &str, error: &CliError) {
+        if self.format == Format::Json {
+            return self.error(command, error);
+        }
+        if let Some(printed) = &error.printed {
+            self.reply(command, printed);
+        }
+        if !error.message.is_empty() {
+            let line = render::error_line(&error.message, self.color);
+            self.note(&line);
+        }
+        for hint in &error.hints {
+            self.note(&format!("hint: {hint}"));
+        }
+    }
+}
+
 /// What a captured [`Console`] wrote.
 #[derive(Debug, Clone, Default)]
 pub struct Captured {

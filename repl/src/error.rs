@@ -43,6 +43,8 @@ pub enum Kind {
     /// Not there yet: a Batch log shows the step ran but its postcondition is not reached (a
     /// status still `mixed`, a push still `SENDING`); apply the step again.
     NotYet,
+    /// Stopped by Ctrl-C (a runbook stops at its next safe point, with its report).
+    Interrupted,
     /// A bug in xsite.
     Internal,
 }
@@ -52,12 +54,14 @@ impl Kind {
     ///
     /// cli.sh exits 1 for every failed command; xsite keeps 1 for those (and for failed
     /// checks), and uses 2 for a wrong invocation (as clap does), 3 for a runbook stopped by an
-    /// interlock or a postcondition, 4 for a step to apply again, and 255 for internal errors.
+    /// interlock or a postcondition, 4 for a step to apply again, 130 for Ctrl-C (as shells do),
+    /// and 255 for internal errors.
     pub fn exit_code(self) -> i32 {
         match self {
             Kind::Config => 2,
             Kind::Stopped => 3,
             Kind::NotYet => 4,
+            Kind::Interrupted => 130,
             Kind::Internal => 255,
             _ => 1,
         }
@@ -78,6 +82,7 @@ impl Kind {
             Kind::Check => "check",
             Kind::Stopped => "stopped",
             Kind::NotYet => "not-yet",
+            Kind::Interrupted => "interrupted",
             Kind::Internal => "internal",
         }
     }

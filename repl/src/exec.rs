@@ -119,7 +119,15 @@ impl Executor {
                 }
             }
             Err(error) => {
-                self.console.error(&label, &error);
+                match command {
+                    // Their stdout is YAML for oc or a check's report: errors go to stderr.
+                    Command::Extension(raw)
+                        if raw.name == "batch-cr" || raw.name == "batch-check" =>
+                    {
+                        self.console.error_on_stderr(&label, &error)
+                    }
+                    _ => self.console.error(&label, &error),
+                }
                 Outcome::Failed(error)
             }
         }

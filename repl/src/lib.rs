@@ -24,6 +24,7 @@ pub mod demo;
 pub mod error;
 pub mod exec;
 pub mod history;
+pub mod interrupt;
 pub mod messages;
 pub mod progress;
 pub mod prompt;

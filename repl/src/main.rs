@@ -20,7 +20,7 @@ use xsite_repl::exec::{Executor, Outcome};
 use xsite_repl::prompt::TtyPrompter;
 use xsite_repl::session::{Session, TlsSettings};
 use xsite_repl::sites::{SiteConfig, SiteRegistry};
-use xsite_repl::{history, shell};
+use xsite_repl::{history, interrupt, shell};
 
 /// A cli.sh-compatible shell for Infinispan / Red Hat Data Grid cross-site replication.
 #[derive(Debug, Parser)]
@@ -75,7 +75,7 @@ struct Args {
 
     /// Starts an embedded two-site Data Grid, connects to site-a, and names both sites for the
     /// runbooks.
-    #[arg(long, global = true)]
+    #[arg(long)]
     demo: bool,
 
     /// A site for the runbooks, NAME=URL (site-a=https://dg.site-a.example.com:11222); may be
@@ -85,11 +85,12 @@ struct Args {
 
     /// The sites profile (default: ~/.config/xsite/sites.toml when it exists): [sites.NAME]
     /// tables with url, username, ca-file, trustall. Never a password.
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
 
-    /// How results are printed: as cli.sh does, or one JSON document per command.
-    #[arg(long, value_enum, default_value_t = OutputArg::Cli, value_name = "FORMAT")]
+    /// How results are printed: as cli.sh does, or one JSON document per command (JSON Lines);
+    /// accepted before or after the command.
+    #[arg(long, value_enum, default_value_t = OutputArg::Cli, value_name = "FORMAT", global = true)]
     output: OutputArg,
 
     /// Colours errors and the prompt: auto (when stdout is a terminal), always, never.
@@ -166,7 +167,22 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-fn run(args: Args) -> Result<i32, CliError> {
+fn run(mut args: Args) -> Result<i32, CliError> {
+    // Ctrl-C: a runbook stops at its next safe point, the shell survives (see interrupt).
+    interrupt::install();
+    // `xsite runbook … --demo / --profile`: the runbook's copies of the global options.
+    let (demo_flag, profile_flag) = match &args.command {
+        Some(Extension::Runbook(r)) => (
+            args.demo || r.demo,
+            args.profile.clone().or(r.profile.clone()),
+        ),
+        _ => (args.demo, args.profile.clone()),
+    };
+    if let Some(Extension::Runbook(r)) = &mut args.command {
+        // Taken into account above; the runbook itself refuses them (in the shell).
+        r.demo = false;
+        r.profile = None;
+    }
     if args.truststore_password.is_some() || args.keystore_password.is_some() {
         eprintln!(
             "xsite: warning: passwords given as options can be read by other users (ps, shell \
@@ -242,14 +258,14 @@ fn run(args: Args) -> Result<i32, CliError> {
         OutputArg::Json => Format::Json,
     };
     let mut session = Session::new(tls, Box::new(TtyPrompter), mode);
-    if let Some(profile) = args.profile.clone().or_else(SiteRegistry::default_profile) {
+    if let Some(profile) = profile_flag.or_else(SiteRegistry::default_profile) {
         session.sites.load_profile(&profile)?;
     }
     for spec in &args.site_urls {
         session.sites.set_url(spec)?;
     }
 
-    let demo = if args.demo {
+    let demo = if demo_flag {
         let grid = DemoGrid::start()
             .map_err(|e| CliError::config(format!("Cannot start the embedded grid: {e}")))?;
         session.default_credentials = Some((
@@ -303,7 +319,12 @@ fn run(args: Args) -> Result<i32, CliError> {
                 0
             }
             Err(error) => {
-                console.error(label, &error);
+                if label == "runbook" {
+                    console.error(label, &error);
+                } else {
+                    // stdout holds only what is meant for oc (YAML) or the check's report.
+                    console.error_on_stderr(label, &error);
+                }
                 error.exit_code()
             }
         };

@@ -131,9 +131,14 @@ impl Session {
         }
     }
 
-    /// Runs a future to completion on the session's runtime.
-    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.rt.block_on(future)
+    /// Runs a future to completion on the session's runtime. In the shell, Ctrl-C abandons it
+    /// and answers [`Interruptible::interrupted`] (see [`crate::interrupt`]).
+    pub fn block_on<F>(&self, future: F) -> F::Output
+    where
+        F: Future,
+        F::Output: crate::interrupt::Interruptible,
+    {
+        self.rt.block_on(crate::interrupt::interruptible(future))
     }
 
     /// The runtime, for code that must hold a connection and the runtime at once.

@@ -81,6 +81,41 @@ fn site_options(path: &[&str]) -> &'static [&'static str] {
     }
 }
 
+/// The options of a `runbook` workflow, for completion.
+fn runbook_options(workflow: &str) -> &'static [&'static str] {
+    match workflow {
+        "resync" => &[
+            "--cache-set",
+            "--cluster",
+            "--dry-run",
+            "--emit-batch",
+            "--from",
+            "--namespace",
+            "--push-deadline",
+            "--site-url",
+            "--step-deadline",
+            "--to",
+            "--wait-timeout",
+        ],
+        "fence" => &[
+            "--cache-set",
+            "--cluster",
+            "--dry-run",
+            "--emit-batch",
+            "--from",
+            "--namespace",
+            "--push-deadline",
+            "--site",
+            "--site-url",
+            "--step-deadline",
+            "--wait-timeout",
+        ],
+        "status" => &["--cache-set", "--dry-run", "--site-url"],
+        "sites" => &["--site-url"],
+        _ => &[],
+    }
+}
+
 /// Which kind of value an option takes, for completion.
 fn value_kind(option: &str) -> Option<&'static str> {
     match option {
@@ -168,15 +203,17 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
         "runbook" => match rest.last().copied() {
             Some("--from" | "--to" | "--site") => names.sites.clone(),
             Some("--cache-set") => owned(&["keycloak-25", "keycloak-26"]),
-            _ => owned(&[
-                "--cache-set",
-                "--dry-run",
-                "--emit-batch",
-                "--from",
-                "--site",
-                "--site-url",
-                "--to",
-            ]),
+            _ => {
+                let used: Vec<&str> = rest
+                    .iter()
+                    .map(|w| w.split('=').next().unwrap_or(w))
+                    .collect();
+                runbook_options(rest.first().copied().unwrap_or(""))
+                    .iter()
+                    .filter(|o| !used.contains(o) || **o == "--site-url" || **o == "--from")
+                    .map(|o| (*o).to_owned())
+                    .collect()
+            }
         },
         "help" if rest.is_empty() => owned(&COMMANDS),
         "help" if rest == ["site"] => owned(&SITE_SUBCOMMANDS),
@@ -253,6 +290,8 @@ impl Helper for ReplHelper {}
 
 /// Runs the interactive loop until `quit` or end of input. Returns the exit code (0).
 pub fn run(executor: &mut Executor, history_file: Option<PathBuf>, color: bool) -> i32 {
+    // Ctrl-C while a command runs must not end the shell (the editor reads it as a key).
+    crate::interrupt::set_mode(crate::interrupt::Mode::Shell);
     let config = Config::builder()
         .auto_add_history(false)
         .history_ignore_space(true)
@@ -279,6 +318,8 @@ pub fn run(executor: &mut Executor, history_file: Option<PathBuf>, color: bool) 
     loop {
         let raw = executor.session.shell_prompt(false);
         let styled = executor.session.shell_prompt(color);
+        // A Ctrl-C left over from the last command must not abandon the next one.
+        crate::interrupt::clear_pending();
         match editor.readline(&(raw, styled)) {
             Ok(line) => {
                 remember(&mut editor, &line, history_file.as_deref());
@@ -371,6 +412,17 @@ mod tests {
             ["AUTO", "MANUAL"]
         );
         assert_eq!(c("cd caches/w"), ["caches/work"]);
+    }
+
+    #[test]
+    fn runbook_options_are_those_of_the_workflow() {
+        let resync = c("runbook resync --");
+        assert!(resync.contains(&"--from".to_owned()), "{resync:?}");
+        assert!(!resync.contains(&"--site".to_owned()), "{resync:?}");
+        assert!(c("runbook fence --").contains(&"--site".to_owned()));
+        assert!(!c("runbook status --").contains(&"--from".to_owned()));
+        // An option given once is not offered again.
+        assert!(!c("runbook resync --to site-b --").contains(&"--to".to_owned()));
     }
 
     #[test]

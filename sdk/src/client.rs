@@ -472,8 +472,12 @@ impl Client {
     /// The time limit of one call starting now: the request timeout, or less when the handle's
     /// deadline comes first.
     fn call_deadline(&self) -> (Instant, Duration) {
+        // A timeout past what the clock can hold is taken as a year: no panic on any value.
         let timeout = self.inner.request_timeout;
-        let by_timeout = Instant::now() + timeout;
+        let now = Instant::now();
+        let by_timeout = now
+            .checked_add(timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
         match self.deadline {
             Some(deadline) if deadline < by_timeout => {
                 (deadline, deadline.saturating_duration_since(Instant::now()))

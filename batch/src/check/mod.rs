@@ -86,6 +86,9 @@ pub enum FailureKind {
     NotRun,
     /// Text that looks like an error, from no known source.
     Unrecognized,
+    /// The log holds nothing cli.sh prints: it is empty (a failed `oc logs`, the wrong job or
+    /// container) or not a Batch log. Nothing can be verified from it.
+    EmptyLog,
 }
 
 /// One failure found in a log.
@@ -117,6 +120,7 @@ impl fmt::Display for Failure {
             FailureKind::UnexpectedOutput => "unexpected output".to_owned(),
             FailureKind::NotRun => "not run".to_owned(),
             FailureKind::Unrecognized => "unrecognized error output".to_owned(),
+            FailureKind::EmptyLog => "nothing to check".to_owned(),
         };
         write!(f, "{what}")?;
         if let Some(line) = self.log_line {
@@ -700,6 +704,7 @@ impl Checker {
                             step,
                             vec![],
                         );
+                        self.point_at_key(item, cache);
                     }
                 }
             }
@@ -719,6 +724,7 @@ impl Checker {
                             step,
                             vec![],
                         );
+                        self.point_at_key(item, site);
                     }
                 }
             }
@@ -752,6 +758,35 @@ impl Checker {
                 );
             }
             _ => {}
+        }
+    }
+
+    /// Points the last failure at the log line of `key` inside a multi-line JSON item (each
+    /// cache of a map on its own line), rather than at its `{`.
+    fn point_at_key(&mut self, item: &Item, key: &str) {
+        let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
+        let offset = item
+            .text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&quoted));
+        if let (Some(offset), Some(last)) = (offset, self.report.failures.last_mut()) {
+            last.log_line = Some(item.line + offset);
+        }
+    }
+
+    /// A log with no command output at all is a failure: nothing was verified. Without the
+    /// script, plain text is not enough either (it may be anything but a Batch log).
+    fn require_output(&mut self, items: &[Item], text_counts: bool) {
+        let anything = items
+            .iter()
+            .any(|i| text_counts || !matches!(i.kind, ItemKind::Text) || looks_like_error(&i.text));
+        if !anything {
+            let text = if items.is_empty() {
+                "the log is empty: did `oc logs` fail (wrong job, container or namespace), or has the Batch not run yet?"
+            } else {
+                "the log holds no cli.sh output (no JSON, marker, error or batch report): is this the Batch job's log?"
+            };
+            self.fail(FailureKind::EmptyLog, None, text.to_owned(), None, vec![]);
         }
     }
 
@@ -840,8 +875,10 @@ pub fn check_log(log: &str) -> CheckReport {
     let mut checker = Checker {
         report: CheckReport::default(),
     };
-    for item in read_items(log) {
-        checker.loose(&item);
+    let items = read_items(log);
+    checker.require_output(&items, false);
+    for item in &items {
+        checker.loose(item);
     }
     checker.report
 }
@@ -886,6 +923,7 @@ pub fn check_log_with_script(log: &str, script: &Script) -> CheckReport {
     let mut checker = Checker {
         report: CheckReport::default(),
     };
+    checker.require_output(&items, true);
     if marker_steps.is_empty() {
         check_in_order(&mut checker, &items, &steps);
     } else {
@@ -921,8 +959,9 @@ fn check_with_markers(
             }
             ItemKind::Abort { line, .. } => {
                 // The abort names its line; it may come from a marker line, or a command.
+                // A marker with no command after it names no step.
                 let step = step_at_line(steps, *line).or(current);
-                checker.abort(item, step.map(|s| &steps[s]));
+                checker.abort(item, step.and_then(|s| steps.get(s)));
                 aborted_at = Some(aborted_at.map_or(item.line, |a: usize| a.min(item.line)));
             }
             _ => match current.filter(|s| *s < steps.len()) {

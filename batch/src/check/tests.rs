@@ -42,14 +42,14 @@ fn procedure_log_without_script() {
             "error (log line 30): Not Found: ISPN012010: Cache with name 'nope' not found amongst the configured caches",
             "error (log line 31): Not Found: Cache 'no-backups' does not have backup sites.",
             "error (log line 32): Not Found: ",
-            "cache 'offlineClientSessions' not ok (log line 33): \"offlineClientSessions\" : \"Incorrect site name: site-x\"",
-            "cache 'authenticationSessions' not ok (log line 33): \"authenticationSessions\" : \"Incorrect site name: site-x\"",
-            "cache 'sessions' not ok (log line 33): \"sessions\" : \"Incorrect site name: site-x\"",
-            "cache 'clientSessions' not ok (log line 33): \"clientSessions\" : \"Incorrect site name: site-x\"",
-            "cache 'work' not ok (log line 33): \"work\" : \"Incorrect site name: site-x\"",
-            "cache 'offlineSessions' not ok (log line 33): \"offlineSessions\" : \"Incorrect site name: site-x\"",
-            "cache 'loginFailures' not ok (log line 33): \"loginFailures\" : \"Incorrect site name: site-x\"",
-            "cache 'actionTokens' not ok (log line 33): \"actionTokens\" : \"Incorrect site name: site-x\"",
+            "cache 'offlineClientSessions' not ok (log line 34): \"offlineClientSessions\" : \"Incorrect site name: site-x\"",
+            "cache 'authenticationSessions' not ok (log line 35): \"authenticationSessions\" : \"Incorrect site name: site-x\"",
+            "cache 'sessions' not ok (log line 36): \"sessions\" : \"Incorrect site name: site-x\"",
+            "cache 'clientSessions' not ok (log line 37): \"clientSessions\" : \"Incorrect site name: site-x\"",
+            "cache 'work' not ok (log line 38): \"work\" : \"Incorrect site name: site-x\"",
+            "cache 'offlineSessions' not ok (log line 39): \"offlineSessions\" : \"Incorrect site name: site-x\"",
+            "cache 'loginFailures' not ok (log line 40): \"loginFailures\" : \"Incorrect site name: site-x\"",
+            "cache 'actionTokens' not ok (log line 41): \"actionTokens\" : \"Incorrect site name: site-x\"",
         ]
     );
     // The status and node maps are not mistaken for per-cache answers.
@@ -194,11 +194,11 @@ fn marked_log() {
     assert_eq!(
         summary(&report),
         [
-            "cache 'sessions' not ok (log line 2) [line 2: site take-offline --all-caches --site=site-a]: \
+            "cache 'sessions' not ok (log line 4) [line 2: site take-offline --all-caches --site=site-a]: \
              \"sessions\" : \"Exception on sessions : boom\"",
             "error (log line 15) [line 8: clearcache sessions]: Not Found: ISPN012010: Cache with name 'sessions' not \
              found amongst the configured caches",
-            "push state to 'site-a' failed (log line 17) [line 10: site push-site-status --cache=work]: \
+            "push state to 'site-a' failed (log line 18) [line 10: site push-site-status --cache=work]: \
              \"site-a\" : \"ERROR\"",
             "not ok (log line 21) [line 12: site clear-push-site-status --cache=work]: \"Unable to perform \
              operation. Error=x\"",
@@ -331,8 +331,8 @@ fn push_status_without_script() {
     assert_eq!(
         failures,
         [
-            "push state to 'site-b' failed (log line 4): \"site-b\" : \"ERROR\"",
-            "push state to 'ERROR' failed (log line 7): \"ERROR\" : \"collect failed\"",
+            "push state to 'site-b' failed (log line 5): \"site-b\" : \"ERROR\"",
+            "push state to 'ERROR' failed (log line 8): \"ERROR\" : \"collect failed\"",
         ]
     );
 }

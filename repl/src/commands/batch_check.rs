@@ -9,12 +9,14 @@
 
 use std::io::{IsTerminal, Read};
 
-use xsite_batch::check::{check_log, check_log_with_script};
+use serde_json::{Value, json};
+use xsite_batch::check::{CheckReport, FailureKind, check_log, check_log_with_script};
 use xsite_batch::cr::BatchCr;
 use xsite_batch::procedures::{Expectation, Verdict};
 use xsite_batch::script::{NoVars, Parser, Script};
 
-use crate::console::{Console, Reply};
+use crate::commands::runbook::JSON_VERSION;
+use crate::console::{Console, Format, Reply};
 use crate::error::{CliError, CliResult, Kind};
 
 /// `batch-check`: checks a Batch job's log.
@@ -122,7 +124,77 @@ fn script(args: &BatchCheckArgs) -> CliResult<Option<Script>> {
     ))
 }
 
-/// Runs `batch-check`.
+/// What to run about the failures of a report: a push that ended in `ERROR` is pushed again
+/// (a Batch runs once: a new one, under a new name).
+fn next_steps(report: &CheckReport) -> Vec<String> {
+    let mut next = Vec::new();
+    for failure in &report.failures {
+        let FailureKind::PushStateError { site, .. } = &failure.kind else {
+            continue;
+        };
+        let cache =
+            failure
+                .command
+                .as_ref()
+                .and_then(|c| match xsite_batch::script::parse_line(&c.text) {
+                    Ok(Some(xsite_batch::script::Command::Site(
+                        xsite_batch::script::SiteCommand::PushSiteStatus { cache },
+                    ))) => Some(cache),
+                    _ => None,
+                });
+        let line = match cache {
+            Some(cache) => format!(
+                "push {cache} to {site} again, on this site: xsite batch-cr --cluster <cluster> 'site push-site-state --cache={cache} --site={site}' 'site push-site-status --cache={cache}' > repush-{cache}.yaml; apply it, then check its log with --expect-push-ok {site} (exit 4: check again later)"
+            ),
+            None => format!(
+                "push each cache in ERROR to {site} again, on this site: site push-site-state --cache=<cache> --site={site} (as a new Batch), then check its log with --expect-push-ok {site}"
+            ),
+        };
+        if !next.contains(&line) {
+            next.push(line);
+        }
+    }
+    next
+}
+
+/// The report as JSON (version 1): the verdict, every failure, what to run next, notes.
+fn report_json(report: &CheckReport, verdict: &str, why: Option<&str>, next: &[String]) -> Value {
+    json!({
+        "version": JSON_VERSION,
+        "verdict": verdict,
+        "reason": why,
+        "failures": report.failures.iter().map(|f| json!({
+            "kind": failure_kind(&f.kind),
+            "log_line": f.log_line,
+            "command": f.command.as_ref().map(|c| json!({"line": c.line, "text": c.text})),
+            "text": f.text,
+            "description": f.to_string(),
+        })).collect::<Vec<_>>(),
+        "next": next,
+        "notes": report.unrecognized.iter().map(|(line, text)| json!({"log_line": line, "text": text})).collect::<Vec<_>>(),
+    })
+}
+
+/// A failure's kind, for JSON.
+fn failure_kind(kind: &FailureKind) -> &'static str {
+    match kind {
+        FailureKind::CommandError => "command-error",
+        FailureKind::BatchAborted { .. } => "batch-aborted",
+        FailureKind::CacheNotOk { .. } => "cache-not-ok",
+        FailureKind::NoCaches => "no-caches",
+        FailureKind::PushStateError { .. } => "push-state-error",
+        FailureKind::NotOk { .. } => "not-ok",
+        FailureKind::Usage => "usage",
+        FailureKind::MissingOutput => "missing-output",
+        FailureKind::UnexpectedOutput => "unexpected-output",
+        FailureKind::NotRun => "not-run",
+        FailureKind::Unrecognized => "unrecognized",
+        FailureKind::EmptyLog => "empty-log",
+    }
+}
+
+/// Runs `batch-check`: one verdict line (OK, NOT YET or FAILED), then the failures and what
+/// to run next, on stdout.
 pub fn run(console: &mut Console, args: &BatchCheckArgs) -> CliResult<Reply> {
     let expectation = args.expectation()?;
     let script = script(args)?;
@@ -131,23 +203,59 @@ pub fn run(console: &mut Console, args: &BatchCheckArgs) -> CliResult<Reply> {
         Some(script) => check_log_with_script(&log, script),
         None => check_log(&log),
     };
-    for line in report.to_string().lines() {
-        console.line(line);
-    }
-    if !report.is_success() {
-        return Err(CliError::new(Kind::Check, "")
-            .with_hint("do not apply the next step: read the failures above"));
-    }
-    let Some(expectation) = expectation else {
-        return Ok(Reply::Nothing);
-    };
-    match expectation.verdict(&report) {
-        Verdict::Done => {
-            console.line(&format!("OK: {}", expectation.describe()));
-            Ok(Reply::Nothing)
+    let next = next_steps(&report);
+    // One verdict, decided before anything is printed.
+    let (kind, headline, why) = if !report.is_success() {
+        (
+            Some(Kind::Check),
+            format!("FAILED: {} failure(s)", report.failures.len()),
+            None,
+        )
+    } else {
+        match expectation.as_ref().map(|e| (e, e.verdict(&report))) {
+            None => (None, "OK: no failure found".to_owned(), None),
+            Some((e, Verdict::Done)) => (None, format!("OK: {}", e.describe()), None),
+            Some((_, Verdict::Repeat(why))) => {
+                (Some(Kind::NotYet), format!("NOT YET: {why}"), Some(why))
+            }
+            Some((_, Verdict::Failed(why))) => {
+                (Some(Kind::Check), format!("FAILED: {why}"), Some(why))
+            }
         }
-        Verdict::Repeat(why) => Err(CliError::new(Kind::NotYet, format!("NOT YET: {why}"))
+    };
+    let verdict = match kind {
+        None => "ok",
+        Some(Kind::NotYet) => "not-yet",
+        Some(_) => "failed",
+    };
+    if console.format == Format::Json {
+        let doc = report_json(&report, verdict, why.as_deref(), &next);
+        return match kind {
+            None => Ok(Reply::Json(doc)),
+            Some(kind) => {
+                let mut error = CliError::new(kind, headline);
+                error.printed = Some(Box::new(Reply::Json(doc)));
+                Err(error)
+            }
+        };
+    }
+    console.line(&headline);
+    for failure in &report.failures {
+        console.line(&format!("- {failure}"));
+    }
+    for line in &next {
+        console.line(&format!("next: {line}"));
+    }
+    for (line, text) in &report.unrecognized {
+        console.line(&format!(
+            "  note: unrecognized output on log line {line}: {text}"
+        ));
+    }
+    match kind {
+        None => Ok(Reply::Nothing),
+        Some(Kind::NotYet) => Err(CliError::new(Kind::NotYet, "")
             .with_hint("apply this step again under a new name, then check its log")),
-        Verdict::Failed(why) => Err(CliError::new(Kind::Check, format!("FAILED: {why}"))),
+        Some(kind) => Err(CliError::new(kind, "")
+            .with_hint("do not apply the next step: read the failures above")),
     }
 }

@@ -14,10 +14,10 @@ use std::time::Duration;
 use clap::ValueEnum;
 use xsite_batch::cr::{BatchBuilder, BatchCr, CrError};
 use xsite_batch::script::{
-    CliVersion, Context, Mode, NoVars, Parser, Script, Severity, has_errors, lint,
+    CliVersion, Context, NoVars, Parser, Script, Severity, has_errors, lint,
 };
 
-use crate::console::{Console, Reply};
+use crate::console::{Console, Format, Reply};
 use crate::error::{CliError, CliResult, Kind};
 
 /// Where the `oc` commands go.
@@ -31,6 +31,10 @@ pub enum CommandsTo {
     /// Not at all.
     None,
 }
+
+/// The longest `--wait-timeout`, in seconds: a week (longer overflows the shell's clock
+/// arithmetic in the printed loop, and is a typo anyway).
+pub const MAX_WAIT_TIMEOUT: u64 = 7 * 24 * 3600;
 
 /// The options shared by `batch-cr` and `runbook … --emit-batch`.
 #[derive(Debug, Clone, clap::Args)]
@@ -59,8 +63,10 @@ pub struct BatchOptions {
     #[arg(long = "server-version", value_name = "VERSION", value_parser = parse_version)]
     pub server_version: Option<CliVersion>,
 
-    /// How long the printed wait loop waits for Succeeded or Failed, in seconds.
-    #[arg(long = "wait-timeout", value_name = "SECS", default_value_t = 600)]
+    /// How long the printed wait loop waits for Succeeded or Failed, in seconds (1 to 604800,
+    /// a week).
+    #[arg(long = "wait-timeout", value_name = "SECS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_TIMEOUT))]
     pub wait_timeout: u64,
 }
 
@@ -164,38 +170,39 @@ fn read_stdin() -> CliResult<(String, String)> {
 }
 
 /// Parses and lints a script as a Batch job runs it; every problem is reported in cli.sh's
-/// words with its `file:line`. Warnings are printed on stderr.
+/// words with its `file:line`, every refused line (not only the first), and the first as where
+/// cli.sh stops the batch. Warnings are printed on stderr.
 pub fn check_script(
     console: &mut Console,
     name: &str,
     text: &str,
     version: CliVersion,
 ) -> CliResult<Script> {
-    let script = Parser::new()
-        .parse_script(name, text, &NoVars)
-        .map_err(|e| {
-            CliError::new(
-                Kind::Check,
-                format!(
-                    "{}:{}: {}\ncli.sh would stop the batch there:\n{}",
-                    e.file,
-                    e.line,
-                    e.error.message(version, Mode::Batch),
-                    e.cli_report(version)
-                ),
-            )
-            .with_hint("nothing was printed for the cluster: fix the script first")
-        })?;
+    // Every line, the invalid ones kept, so that each is reported.
+    let script = Parser::new().parse_script_lines(name, text, &NoVars);
     let diagnostics = lint(&script, &Context::batch_job(version));
     if has_errors(&diagnostics) {
-        let lines: Vec<String> = diagnostics
+        let errors: Vec<&xsite_batch::script::Diagnostic> = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
+            .collect();
+        let mut lines: Vec<String> = errors
+            .iter()
             .map(|d| match &d.cli_output {
                 Some(output) if *output != d.message => format!("{d}\n  cli.sh: {output}"),
                 _ => d.to_string(),
             })
             .collect();
+        if let Some(first) = errors.iter().min_by_key(|d| d.line)
+            && errors.len() > 1
+        {
+            lines.push(format!(
+                "{} refused line(s); cli.sh would stop the batch at the first, {}:{}",
+                errors.len(),
+                first.file,
+                first.line
+            ));
+        }
         return Err(CliError::new(Kind::Check, lines.join("\n"))
             .with_hint("nothing was printed for the cluster: fix the script first"));
     }
@@ -223,6 +230,16 @@ pub fn cr_error(error: CrError) -> CliError {
     }
 }
 
+/// The pipeline that reads a Batch's log and checks it against its YAML (`file`), with the
+/// `batch-check` options in `flags`. With `--batch`, a failed `oc logs` (an empty log) fails
+/// the check: every command of the script must show in the log.
+pub fn check_command(cr: &BatchCr, file: &str, flags: &str) -> String {
+    format!(
+        "{} | xsite batch-check --batch {file}{flags} -",
+        cr.logs_command()
+    )
+}
+
 /// The `oc` commands for a Batch: apply, wait for Succeeded or Failed, read the log.
 pub fn oc_commands(cr: &BatchCr, wait: Duration) -> Vec<String> {
     let mut out = vec![
@@ -241,8 +258,12 @@ pub fn oc_commands(cr: &BatchCr, wait: Duration) -> Vec<String> {
     );
     out.push("# exit 0 Succeeded, 1 Failed, 2 timeout:".to_owned());
     out.extend(cr.wait_script(wait).lines().map(str::to_owned));
-    out.push("# Read its log (the only place the output is kept), and check it:".to_owned());
-    out.push(format!("{} | xsite batch-check -", cr.logs_command()));
+    out.push(
+        "# Read its log (the only place the output is kept) and check it against the Batch (an"
+            .to_owned(),
+    );
+    out.push("# empty log, as a failed oc logs leaves, fails the check):".to_owned());
+    out.push(check_command(cr, &file, ""));
     out.push("# Remove it once read:".to_owned());
     out.push(cr.delete_command());
     out
@@ -265,8 +286,17 @@ pub fn run(console: &mut Console, args: &BatchCrArgs) -> CliResult<Reply> {
     }
     let cr = builder.script(&script).map_err(cr_error)?;
     let yaml = cr.to_yaml().map_err(cr_error)?;
-    console.line(yaml.trim_end_matches('\n'));
     let commands = oc_commands(&cr, args.batch.wait_timeout());
+    if console.format == Format::Json {
+        // One document: the YAML as a string, and the oc commands.
+        return Ok(Reply::Json(serde_json::json!({
+            "version": crate::commands::runbook::JSON_VERSION,
+            "name": cr.name(),
+            "yaml": yaml,
+            "oc": commands,
+        })));
+    }
+    console.line(yaml.trim_end_matches('\n'));
     match args.commands {
         CommandsTo::Stderr => {
             for line in commands {

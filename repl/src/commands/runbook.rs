@@ -20,14 +20,18 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use serde_json::{Value, json};
 use xsite::CacheSet;
-use xsite::runbook::{self, Check, Event, Options, Plan, RunbookError, StatusReport, Workflow};
+use xsite::runbook::{
+    self, Cancel, Check, Event, INTERRUPTED, Options, Plan, RunbookError, StatusReport, Workflow,
+};
 use xsite_batch::cr::{ANNOTATION_APPLY_ON, LABEL_SITE};
 use xsite_batch::procedures::{self, Expectation};
 
-use crate::commands::batch_cr::{BatchOptions, cr_error};
-use crate::console::{Console, Reply};
+use crate::commands::batch_cr::{BatchOptions, check_command, cr_error};
+use crate::console::{Console, Format, ListStyle, Reply};
 use crate::error::{CliError, CliResult, Kind};
+use crate::interrupt::RunbookGuard;
 use crate::progress::Progress;
 use crate::session::Session;
 
@@ -38,6 +42,15 @@ pub struct RunbookArgs {
     /// The workflow.
     #[command(subcommand)]
     pub workflow: RunbookCommand,
+
+    /// Starts an embedded two-site Data Grid and names both sites (the xsite option, also
+    /// accepted here; not in the shell).
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// The sites profile (the xsite option, also accepted here; not in the shell).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub profile: Option<std::path::PathBuf>,
 }
 
 /// The runbook workflows.
@@ -119,26 +132,34 @@ pub struct RunArgs {
     pub batch: BatchOptions,
 }
 
+/// The longest `--step-deadline`: a day (a step takes seconds; longer is a typo).
+pub const MAX_STEP_DEADLINE: u64 = 24 * 3600;
+/// The longest `--push-deadline`: a week.
+pub const MAX_PUSH_DEADLINE: u64 = 7 * 24 * 3600;
+
+/// Reads a deadline in seconds: a number above 0 and at most `max` (huge values would
+/// overflow the clock).
+fn deadline(value: f64, name: &str, max: u64) -> CliResult<Duration> {
+    if value.is_finite() && value > 0.0 && value <= max as f64 {
+        Duration::try_from_secs_f64(value).map_err(|e| CliError::config(format!("--{name}: {e}")))
+    } else {
+        Err(CliError::config(format!(
+            "--{name} takes a number of seconds above 0 and at most {max}, not {value}"
+        )))
+    }
+}
+
 impl RunArgs {
     fn options(&self, caches: CacheSet) -> CliResult<Options> {
         let mut options = Options {
             caches,
             ..Options::default()
         };
-        let secs = |value: f64, name: &str| {
-            if value.is_finite() && value > 0.0 {
-                Ok(Duration::from_secs_f64(value))
-            } else {
-                Err(CliError::config(format!(
-                    "--{name} takes a number of seconds above 0"
-                )))
-            }
-        };
         if let Some(value) = self.step_deadline {
-            options.step_deadline = secs(value, "step-deadline")?;
+            options.step_deadline = deadline(value, "step-deadline", MAX_STEP_DEADLINE)?;
         }
         if let Some(value) = self.push_deadline {
-            options.push_deadline = secs(value, "push-deadline")?;
+            options.push_deadline = deadline(value, "push-deadline", MAX_PUSH_DEADLINE)?;
         }
         Ok(options)
     }
@@ -207,6 +228,11 @@ pub struct SitesArgs {
 
 /// Runs a `runbook` command.
 pub fn run(session: &mut Session, console: &mut Console, args: &RunbookArgs) -> CliResult<Reply> {
+    if args.demo || args.profile.is_some() {
+        return Err(CliError::usage(
+            "--demo and --profile are options of the xsite command: give them when starting xsite",
+        ));
+    }
     match &args.workflow {
         RunbookCommand::Status(a) => status(session, console, a),
         RunbookCommand::Fence(a) => fence(session, console, a),
@@ -214,12 +240,9 @@ pub fn run(session: &mut Session, console: &mut Console, args: &RunbookArgs) -> 
         RunbookCommand::Sites(a) => {
             add_sites(session, &a.site_urls)?;
             if session.sites.is_empty() {
-                console.line("no site configured: use --site-url NAME=URL, a profile (--profile FILE, ~/.config/xsite/sites.toml), or --demo");
+                console.note("no site configured: use --site-url NAME=URL, a profile (--profile FILE, ~/.config/xsite/sites.toml), or --demo");
             }
-            for line in session.sites.describe() {
-                console.line(&line);
-            }
-            Ok(Reply::Nothing)
+            Ok(Reply::List(session.sites.describe(), ListStyle::Lines))
         }
     }
 }
@@ -314,18 +337,25 @@ pub fn render_plan(plan: &Plan) -> Vec<String> {
     lines
 }
 
-/// Prints the log of a running plan from its events.
+/// Prints the log of a running plan from its events, and keeps it for `--output json`.
 struct Log<'a> {
     console: &'a mut Console,
     progress: Progress,
     check: Option<Check>,
     receiver: Option<String>,
+    /// With `--output json` the log lines go to stderr and the steps are kept here.
+    json: bool,
+    steps: Vec<Value>,
 }
 
 impl Log<'_> {
     fn line(&mut self, text: &str) {
         let console = &mut *self.console;
-        self.progress.print(|| console.line(text));
+        if self.json {
+            self.progress.print(|| console.note(text));
+        } else {
+            self.progress.print(|| console.line(text));
+        }
     }
 
     fn event(&mut self, event: Event) {
@@ -336,10 +366,24 @@ impl Log<'_> {
                     _ => None,
                 };
                 self.check = Some(step.check.clone());
+                self.steps.push(json!({
+                    "step": step.number,
+                    "site": step.site,
+                    "title": step.title,
+                    "check": describe_check(&step.check),
+                    "actions": [],
+                    "reached": false,
+                }));
                 self.line(&step_header(&step));
             }
             Event::ActionDone { action, result, .. } => {
-                self.line(&format!("  {}  => {result}", procedures::render(&action)));
+                let command = procedures::render(&action);
+                if let Some(Value::Array(actions)) =
+                    self.steps.last_mut().and_then(|s| s.get_mut("actions"))
+                {
+                    actions.push(json!({"command": command, "result": result}));
+                }
+                self.line(&format!("  {command}  => {result}"));
             }
             Event::Waiting { detail, .. } => {
                 self.line(&format!("  waiting: {detail}"));
@@ -360,6 +404,10 @@ impl Log<'_> {
                     .take()
                     .map(|c| describe_check(&c))
                     .unwrap_or_default();
+                if let Some(step) = self.steps.last_mut() {
+                    step["reached"] = json!(true);
+                    step["elapsed_s"] = json!(seconds(elapsed));
+                }
                 self.line(&format!(
                     "  check: {check}: reached in {:.1}s",
                     elapsed.as_secs_f64()
@@ -370,20 +418,64 @@ impl Log<'_> {
     }
 }
 
+/// A duration in seconds, to the millisecond, for JSON.
+fn seconds(elapsed: Duration) -> f64 {
+    (elapsed.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
 /// A stopped workflow as a CLI error: the whole report, exit 3 (2 when nothing could start
-/// because the sites are not configured).
+/// because the sites or caches are wrong; 130 when stopped by Ctrl-C).
 pub fn stopped(error: &RunbookError) -> CliError {
-    let kind = if error.step == 0 {
+    let kind = if error.reason == INTERRUPTED {
+        Kind::Interrupted
+    } else if error.step == 0 {
         Kind::Config
     } else {
         Kind::Stopped
     };
     let mut message = format!("STOPPED: {error}");
     if let Some(source) = &error.source {
-        message.push_str(&format!("\ncause: {source}"));
+        message.push_str(&format!("\ncause: {}", cause_chain(source)));
     }
     CliError::new(kind, message)
 }
+
+/// An error and its causes, so that the root cause is not lost behind "error sending request".
+fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut current = error.source();
+    while let Some(next) = current {
+        let part = next.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        current = next.source();
+    }
+    text
+}
+
+/// The stop report as JSON (`stopped` in the run document).
+pub fn stopped_json(error: &RunbookError) -> Value {
+    json!({
+        "step": error.step,
+        "title": error.title,
+        "site": error.site,
+        "reason": error.reason,
+        "cause": error.source.as_ref().map(|s| cause_chain(s)),
+        "interrupted": error.reason == INTERRUPTED,
+        "cleared": error.cleared,
+        "caches": error
+            .cache_states
+            .iter()
+            .map(|(site, cache, state)| json!({"site": site, "cache": cache, "state": state}))
+            .collect::<Vec<_>>(),
+        "next": error.next,
+    })
+}
+
+/// The version of the JSON documents of `runbook` and `batch-check` (`"version"`).
+pub const JSON_VERSION: u32 = 1;
 
 /// What a run sends.
 enum Job<'a> {
@@ -394,18 +486,24 @@ enum Job<'a> {
 }
 
 /// Runs a job with its log and progress on `console`; `plans` are printed as the header.
+/// Ctrl-C stops it at its next safe point, with the stop report.
 fn run_logged(
     session: &Session,
     console: &mut Console,
     plans: &[Plan],
     sites: &runbook::Sites,
-    options: &Options,
+    mut options: Options,
     job: Job<'_>,
 ) -> CliResult<Reply> {
     let started = Instant::now();
+    let json = console.format == Format::Json;
     if let Some(plan) = plans.first() {
         for line in plan_header(plan) {
-            console.line(&line);
+            if json {
+                console.note(&line);
+            } else {
+                console.line(&line);
+            }
         }
     }
     let terminal = console.stderr_tty;
@@ -414,10 +512,16 @@ fn run_logged(
         progress: Progress::new(terminal),
         check: None,
         receiver: None,
+        json,
+        steps: Vec::new(),
     };
+    let cancel = Cancel::new();
+    options.cancel = cancel.clone();
+    let guard = RunbookGuard::new(cancel);
     let result = {
         let mut observer = |event: Event| log.event(event);
-        session.block_on(async {
+        let options = &options;
+        session.runtime().block_on(async {
             match job {
                 Job::Plans(plans) => {
                     for plan in plans {
@@ -429,24 +533,73 @@ fn run_logged(
             }
         })
     };
+    drop(guard);
     log.progress.finish();
+    let workflow = plans
+        .first()
+        .map(|p| p.workflow.to_string())
+        .unwrap_or_default();
+    let caches: Vec<String> = plans
+        .first()
+        .map(|p| p.caches.names().to_vec())
+        .unwrap_or_default();
+    let mut doc = json!({
+        "version": JSON_VERSION,
+        "workflow": workflow,
+        "caches": caches,
+        "done": result.is_ok(),
+        "elapsed_s": seconds(started.elapsed()),
+        "steps": log.steps,
+    });
     match result {
         Ok(()) => {
-            let workflow = plans
-                .first()
-                .map(|p| p.workflow.to_string())
-                .unwrap_or_default();
-            log.console.line(&format!(
+            let done = format!(
                 "done: {workflow} in {:.1}s",
                 started.elapsed().as_secs_f64()
-            ));
-            Ok(Reply::Nothing)
+            );
+            if json {
+                log.console.note(&done);
+                Ok(Reply::Json(doc))
+            } else {
+                log.console.line(&done);
+                Ok(Reply::Nothing)
+            }
         }
-        Err(error) => Err(stopped(&error)),
+        Err(error) => {
+            let mut cli = stopped(&error);
+            if json {
+                doc["stopped"] = stopped_json(&error);
+                cli.message = format!("STOPPED: {}", error.reason);
+                cli.printed = Some(Box::new(Reply::Json(doc)));
+            }
+            Err(cli)
+        }
     }
 }
 
+/// A plan as JSON: its workflow, caches, and per step its site, cli.sh commands and check.
+pub fn plan_json(plan: &Plan) -> Value {
+    json!({
+        "workflow": plan.workflow.to_string(),
+        "caches": plan.caches.names(),
+        "steps": plan.steps.iter().map(|step| json!({
+            "step": step.number,
+            "site": step.site,
+            "title": step.title,
+            "commands": step.actions.iter().map(procedures::render).collect::<Vec<_>>(),
+            "check": describe_check(&step.check),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn print_dry_run(console: &mut Console, plans: &[Plan]) -> CliResult<Reply> {
+    if console.format == Format::Json {
+        return Ok(Reply::Json(json!({
+            "version": JSON_VERSION,
+            "dry_run": true,
+            "plans": plans.iter().map(plan_json).collect::<Vec<_>>(),
+        })));
+    }
     console.line("# dry run: nothing is sent");
     for plan in plans {
         for line in render_plan(plan) {
@@ -456,9 +609,20 @@ fn print_dry_run(console: &mut Console, plans: &[Plan]) -> CliResult<Reply> {
     Ok(Reply::Nothing)
 }
 
+/// Prints the Batch CRs (a shell script of YAML documents): as text, or as one JSON string.
+fn print_batches(console: &mut Console, text: String) -> CliResult<Reply> {
+    if console.format == Format::Json {
+        return Ok(Reply::Text(text));
+    }
+    console.line(text.trim_end_matches('\n'));
+    Ok(Reply::Nothing)
+}
+
 fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliResult<Reply> {
     add_sites(session, &args.common.site_urls)?;
     let caches = args.common.caches()?;
+    // Every option is checked before anything is printed or sent.
+    let options = args.run.options(caches.clone())?;
     let from: Vec<String> = if args.from.is_empty() {
         session
             .sites
@@ -487,13 +651,11 @@ fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliR
         .collect();
     if args.run.emit_batch {
         let text = emit_batches(&plans, &args.run.batch, None)?;
-        console.line(text.trim_end_matches('\n'));
-        return Ok(Reply::Nothing);
+        return print_batches(console, text);
     }
     if args.run.dry_run {
         return print_dry_run(console, &plans);
     }
-    let options = args.run.options(caches)?;
     let mut needed: Vec<&str> = vec![args.site.as_str()];
     needed.extend(from.iter().map(String::as_str));
     let sites = connect(session, &needed)?;
@@ -502,7 +664,7 @@ fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliR
     } else {
         Job::Plans(&plans)
     };
-    run_logged(session, console, &plans, &sites, &options, job)
+    run_logged(session, console, &plans, &sites, options, job)
 }
 
 fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> CliResult<Reply> {
@@ -514,16 +676,16 @@ fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> Cl
         )));
     }
     let caches = args.common.caches()?;
+    // Every option is checked before anything is printed or sent.
+    let options = args.run.options(caches.clone())?;
     let plan = Plan::resync(&args.from, &args.to, &caches);
     if args.run.emit_batch {
         let text = emit_batches(std::slice::from_ref(&plan), &args.run.batch, None)?;
-        console.line(text.trim_end_matches('\n'));
-        return Ok(Reply::Nothing);
+        return print_batches(console, text);
     }
     if args.run.dry_run {
         return print_dry_run(console, std::slice::from_ref(&plan));
     }
-    let options = args.run.options(caches)?;
     let sites = connect(session, &[&args.from, &args.to])?;
     let plans = [plan];
     run_logged(
@@ -531,7 +693,7 @@ fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> Cl
         console,
         &plans,
         &sites,
-        &options,
+        options,
         Job::Plans(&plans),
     )
 }
@@ -544,18 +706,14 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
             "name each site's URL: --site-url site-a=https://… (or a profile, or --demo)",
         ));
     }
+    let json = console.format == Format::Json;
     if args.dry_run {
-        console.line("# dry run: nothing is sent");
-        console.line("# runbook: status (reads only)");
         let names = session.sites.names();
+        let mut per_site = Vec::new();
         for site in &names {
-            console.line(&format!("{site}:"));
-            console.line("  site view");
+            let mut commands = vec!["site view".to_owned()];
             for other in names.iter().filter(|o| *o != site) {
-                console.line(&format!(
-                    "  {}",
-                    xsite_batch::script::Command::status_all(other).render()
-                ));
+                commands.push(xsite_batch::script::Command::status_all(other).render());
             }
             for cache in caches.names() {
                 for action in [
@@ -566,29 +724,124 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
                         cache: cache.clone(),
                     },
                 ] {
-                    console.line(&format!("  {}", procedures::render(&action)));
+                    commands.push(procedures::render(&action));
                 }
+            }
+            per_site.push((site.clone(), commands));
+        }
+        if json {
+            return Ok(Reply::Json(json!({
+                "version": JSON_VERSION,
+                "dry_run": true,
+                "sites": per_site.iter().map(|(site, commands)| json!({"site": site, "commands": commands})).collect::<Vec<_>>(),
+            })));
+        }
+        console.line("# dry run: nothing is sent");
+        console.line("# runbook: status (reads only)");
+        for (site, commands) in per_site {
+            console.line(&format!("{site}:"));
+            for command in commands {
+                console.line(&format!("  {command}"));
             }
         }
         return Ok(Reply::Nothing);
     }
     let sites = connect(session, &[])?;
-    let report = session.block_on(runbook::status(&sites, &caches));
-    for line in render_status(&report) {
-        console.line(&line);
+    let report = session.runtime().block_on(runbook::status(&sites, &caches));
+    let unreachable = report.unreachable();
+    if !json {
+        for line in render_status(&report) {
+            console.line(&line);
+        }
+    }
+    let doc = status_json(&report);
+    if !unreachable.is_empty() {
+        // One line per site, with the cause; nothing else can be said about it.
+        let lines: Vec<String> = unreachable
+            .iter()
+            .map(|(site, why)| format!("{site}: unreachable: {why}"))
+            .collect();
+        let mut error = CliError::config(lines.join("\n")).with_hint(
+            "check each site's URL, that its Data Grid runs, and the credentials (XSITE_PASSWORD_<SITE>)",
+        );
+        if json {
+            error.printed = Some(Box::new(Reply::Json(doc)));
+        }
+        return Err(error);
     }
     if report.is_healthy() {
-        Ok(Reply::Nothing)
-    } else {
-        Err(CliError::new(Kind::Check, "").with_hint("something is degraded: see the list above"))
+        return Ok(if json {
+            Reply::Json(doc)
+        } else {
+            Reply::Nothing
+        });
     }
+    let count = report.degraded.iter().filter(|d| !d.expected).count();
+    let mut error = CliError::new(Kind::Check, format!("degraded: {count} finding(s)"));
+    if json {
+        error.printed = Some(Box::new(Reply::Json(doc)));
+    } else {
+        // The list above says it all; the message would repeat it.
+        error.message.clear();
+        error = error.with_hint("something is degraded: see the list above");
+    }
+    Err(error)
+}
+
+/// The status report as JSON: per site, its view, the all-caches status toward each other site
+/// and each cache's backups and push status; then every finding.
+pub fn status_json(report: &StatusReport) -> Value {
+    let per_site = |list: &Result<Vec<(String, String)>, String>| match list {
+        Ok(list) => json!(
+            list.iter()
+                .map(|(site, status)| (site.clone(), json!(status)))
+                .collect::<serde_json::Map<_, _>>()
+        ),
+        Err(e) => json!({"error": e}),
+    };
+    let sites: Vec<Value> = report
+        .sites
+        .iter()
+        .map(|site| {
+            json!({
+                "site": site.site,
+                "unreachable": site.unreachable,
+                "sites_view": match &site.sites_view {
+                    Ok(view) => json!(view),
+                    Err(e) => json!({"error": e}),
+                },
+                "all_caches": site.container.iter().map(|(other, status)| match status {
+                    Ok(s) => json!({"site": other, "status": s.to_string()}),
+                    Err(e) => json!({"site": other, "error": e}),
+                }).collect::<Vec<_>>(),
+                "caches": site.caches.iter().map(|row| json!({
+                    "cache": row.cache,
+                    "backups": per_site(&row.backups.as_ref().map(|l| l.iter().map(|(s, st)| (s.clone(), st.to_string())).collect()).map_err(Clone::clone)),
+                    "push": per_site(&row.push.as_ref().map(|l| l.iter().map(|(s, st)| (s.clone(), st.to_string())).collect()).map_err(Clone::clone)),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "version": JSON_VERSION,
+        "healthy": report.is_healthy(),
+        "sites": sites,
+        "findings": report.degraded.iter().map(|d| json!({
+            "site": d.site,
+            "cache": d.cache,
+            "what": d.what,
+            "expected": d.expected,
+            "next": d.next,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// The status report as text: per site, its sites view, the all-caches status toward each
-/// other site, one row per cache, then everything degraded.
+/// other site, one row per cache, then everything degraded, then the expected states with what
+/// to run. A site that cannot be read at all is left out (the error says why, in one line).
 pub fn render_status(report: &StatusReport) -> Vec<String> {
     let mut lines = Vec::new();
-    for site in &report.sites {
+    for site in report.sites.iter().filter(|s| s.unreachable.is_none()) {
         let view = match &site.sites_view {
             Ok(view) => view.join(", "),
             Err(e) => format!("unreadable ({e})"),
@@ -617,14 +870,38 @@ pub fn render_status(report: &StatusReport) -> Vec<String> {
             lines.push(format!("  {cache:w1$}  {backups:w2$}  {push}"));
         }
     }
-    if report.is_healthy() {
+    let unreachable: Vec<&str> = report.unreachable().iter().map(|(s, _)| *s).collect();
+    let describe = |d: &runbook::Degraded| match &d.cache {
+        Some(cache) => format!("  {} {cache}: {}", d.site, d.what),
+        None => format!("  {}: {}", d.site, d.what),
+    };
+    let degraded: Vec<&runbook::Degraded> = report
+        .degraded
+        .iter()
+        .filter(|d| !d.expected && !unreachable.contains(&d.site.as_str()))
+        .collect();
+    let expected: Vec<&runbook::Degraded> = report.degraded.iter().filter(|d| d.expected).collect();
+    if report.is_healthy() && expected.is_empty() {
         lines.push("healthy: nothing degraded".to_owned());
-    } else {
-        lines.push(format!("degraded ({}):", report.degraded.len()));
-        for d in &report.degraded {
-            match &d.cache {
-                Some(cache) => lines.push(format!("  {} {cache}: {}", d.site, d.what)),
-                None => lines.push(format!("  {}: {}", d.site, d.what)),
+    } else if report.is_healthy() {
+        lines.push(
+            "healthy: nothing degraded, but not everything is as in normal operation".to_owned(),
+        );
+    } else if !degraded.is_empty() {
+        lines.push(format!("degraded ({}):", degraded.len()));
+        for d in degraded {
+            lines.push(describe(d));
+        }
+    }
+    if !expected.is_empty() {
+        lines.push(format!(
+            "expected ({}): states the runbooks leave on purpose",
+            expected.len()
+        ));
+        for d in expected {
+            lines.push(describe(d));
+            if let Some(next) = &d.next {
+                lines.push(format!("    next: {next}"));
             }
         }
     }
@@ -743,11 +1020,7 @@ pub fn emit_batches(
                     .lines()
                     .map(str::to_owned),
             );
-            out.push(format!(
-                "{} | xsite batch-check --batch {file}{} -",
-                cr.logs_command(),
-                expect_flags(&step.expect)
-            ));
+            out.push(check_command(&cr, &file, &expect_flags(&step.expect)));
         }
     }
     out.push(String::new());

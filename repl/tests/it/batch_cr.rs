@@ -52,7 +52,7 @@ fn batch_cr_prints_the_yaml_and_the_oc_commands() {
     );
     assert!(
         commands.contains(
-            "oc -n keycloak logs job/take-offline-site-a -c batch | xsite batch-check -\n"
+            "oc -n keycloak logs job/take-offline-site-a -c batch | xsite batch-check --batch take-offline-site-a.yaml -\n"
         ),
         "{commands}"
     );
@@ -127,11 +127,13 @@ fn a_script_cli_sh_would_refuse_is_not_printed() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    let text = out(&output);
+    // Errors go to stderr: stdout is only for oc.
+    assert_eq!(out(&output), "");
+    let text = err(&output);
     assert!(!text.contains("apiVersion"), "{text}");
     assert!(
         text.starts_with(&format!(
-            "{}:2: Command and/or sub-command is not valid!\n",
+            "{}:2: error: Command and/or sub-command is not valid!\n",
             file.path()
         )),
         "{text}"
@@ -155,9 +157,13 @@ fn a_script_cli_sh_would_refuse_is_not_printed() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        out(&output),
-        "<arguments>:2: error: One of the 'cache' and 'all-caches' options are required\n"
+    assert_eq!(out(&output), "");
+    assert!(
+        err(&output).starts_with(
+            "<arguments>:2: error: One of the 'cache' and 'all-caches' options are required\n"
+        ),
+        "{}",
+        err(&output)
     );
     // Webhook rules are checked too: request above limit is a usage error.
     let output = xsite(
@@ -172,7 +178,8 @@ fn a_script_cli_sh_would_refuse_is_not_printed() {
         None,
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(out(&output).contains("CPU request '2' exceeds limit '1'"));
+    assert_eq!(out(&output), "");
+    assert!(err(&output).contains("CPU request '2' exceeds limit '1'"));
     // No cluster.
     let output = xsite(&["batch-cr", "site view"], None);
     assert_eq!(output.status.code(), Some(2));
@@ -263,7 +270,7 @@ fn batch_check_exit_codes() {
     let text = out(&output);
     assert!(text.starts_with("FAILED: 12 failure(s)\n"), "{text}");
     assert!(
-        text.contains("- cache 'work' not ok (log line 33) [line 12: site take-offline --all-caches --site=site-x]: \"work\" : \"Incorrect site name: site-x\"\n"),
+        text.contains("- cache 'work' not ok (log line 38) [line 12: site take-offline --all-caches --site=site-x]: \"work\" : \"Incorrect site name: site-x\"\n"),
         "{text}"
     );
     assert!(

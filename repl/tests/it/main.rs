@@ -12,6 +12,7 @@ mod commands;
 mod common;
 mod connect;
 mod faults;
+mod hardening;
 mod runbook;
 mod secrets;
 mod transcripts;

@@ -16,5 +16,7 @@ mod run;
 mod status;
 
 pub use plan::{Action, Check, Plan, Step, Workflow};
-pub use run::{Event, Options, Poll, RunbookError, Site, Sites, fence, resync, run_plan};
+pub use run::{
+    Cancel, Event, INTERRUPTED, Options, Poll, RunbookError, Site, Sites, fence, resync, run_plan,
+};
 pub use status::{CacheRow, Degraded, SiteReport, StatusReport, status};

@@ -1,6 +1,8 @@
 //! Running a plan: every action through the SDK, every postcondition verified, interlocks first.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::cache_set::CacheSet;
@@ -107,6 +109,38 @@ impl Poll {
     }
 }
 
+/// A request to stop a running workflow at its next safe point (a Ctrl-C): before a step, before
+/// a cache's offline check (never between that check and the clear it guards), or between two
+/// polls. The workflow then stops as an interlock does, with the same report. Clones share the
+/// request.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A fresh, unrequested cancellation.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Asks the workflow to stop at its next safe point.
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Forgets a request (the shell reuses the flag for its next command).
+    pub fn reset(&self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The reason given when a workflow stops because it was asked to.
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C): stopped at a safe point";
+
 /// Workflow settings.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -120,6 +154,8 @@ pub struct Options {
     pub push_retries: u32,
     /// How status is polled.
     pub poll: Poll,
+    /// Checked at the workflow's safe points: once requested, the workflow stops there.
+    pub cancel: Cancel,
 }
 
 impl Default for Options {
@@ -130,6 +166,7 @@ impl Default for Options {
             push_deadline: Duration::from_secs(30 * 60),
             push_retries: 3,
             poll: Poll::default(),
+            cancel: Cancel::default(),
         }
     }
 }
@@ -295,6 +332,7 @@ pub async fn run_plan(
     for step in &plan.steps {
         sites.require(&step.site, &workflow)?;
     }
+    check_caches(sites, plan, &workflow).await?;
     let mut runner = Runner {
         sites,
         plan,
@@ -309,6 +347,115 @@ pub async fn run_plan(
         runner.step(step).await?;
     }
     Ok(())
+}
+
+/// Before step 1: every cache of the set must exist on every site the plan talks to, so that a
+/// wrong `--cache-set` stops with nothing sent rather than after a site was taken offline.
+async fn check_caches(sites: &Sites, plan: &Plan, workflow: &str) -> Result<(), Box<RunbookError>> {
+    let mut checked: Vec<&str> = Vec::new();
+    for step in &plan.steps {
+        if checked.contains(&step.site.as_str()) {
+            continue;
+        }
+        checked.push(&step.site);
+        let site = sites.require(&step.site, workflow)?;
+        let existing = match site.client.cache_names().await {
+            Ok(names) => names,
+            Err(e) => {
+                let mut error = setup_error(
+                    workflow,
+                    &step.site,
+                    format!(
+                        "cannot list the caches of {}: {}",
+                        step.site,
+                        cause_chain(&e)
+                    ),
+                );
+                error.next = format!(
+                    "check that {} is reachable with these credentials, then run the same command again",
+                    step.site
+                );
+                error.source = Some(e);
+                return Err(error);
+            }
+        };
+        let missing: Vec<&str> = plan
+            .caches
+            .names()
+            .iter()
+            .filter(|c| !existing.contains(c))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            let present: Vec<&str> = plan
+                .caches
+                .names()
+                .iter()
+                .filter(|c| existing.contains(c))
+                .map(String::as_str)
+                .collect();
+            let mut error = setup_error(
+                workflow,
+                &step.site,
+                format!(
+                    "{} has no cache {}: nothing was sent",
+                    step.site,
+                    missing.join(", ")
+                ),
+            );
+            // Internal caches (`___protobuf_metadata`, …) are no candidates.
+            let mut known: Vec<String> = existing
+                .iter()
+                .filter(|c| !c.starts_with("___"))
+                .cloned()
+                .collect();
+            known.sort();
+            error.next = if present.is_empty() {
+                format!(
+                    "give --cache-set with caches of {} (it has: {})",
+                    step.site,
+                    known.join(", ")
+                )
+            } else {
+                format!(
+                    "give --cache-set with caches that exist on every site, e.g. --cache-set {} ({} has: {})",
+                    present.join(","),
+                    step.site,
+                    known.join(", ")
+                )
+            };
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// An error and its causes, `outer: inner: innermost`, so that the root cause (a refused
+/// connection, a bad certificate) is not lost behind "error sending request".
+pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut current = error.source();
+    while let Some(next) = current {
+        let part = next.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        current = next.source();
+    }
+    text
+}
+
+/// `--cache-set …` for a next command, so that it runs on the same caches (empty for the
+/// default set).
+fn cache_set_flag(caches: &CacheSet) -> String {
+    if *caches == CacheSet::default() {
+        String::new()
+    } else if *caches == CacheSet::keycloak_26() {
+        " --cache-set keycloak-26".to_owned()
+    } else {
+        format!(" --cache-set {}", caches.names().join(","))
+    }
 }
 
 struct Runner<'a> {
@@ -378,14 +525,28 @@ impl Runner<'_> {
         });
     }
 
+    /// Stops here if a stop was asked for (a safe point).
+    fn safe_point(&self) -> Result<(), Stop> {
+        if self.options.cancel.is_requested() {
+            Err(stop(INTERRUPTED))
+        } else {
+            Ok(())
+        }
+    }
+
     async fn step(&mut self, step: &Step) -> Result<(), Box<RunbookError>> {
+        if let Err(stopped) = self.safe_point() {
+            // The report's reads get a step deadline of their own, not the last step's.
+            self.deadline = Instant::now().checked_add(self.options.step_deadline);
+            return Err(self.error(step, stopped).await);
+        }
         let started = Instant::now();
         // The step's deadline bounds every request made for it, not only the polling.
         let length = match &step.check {
             Check::PushOk { .. } => self.options.push_deadline,
             _ => self.options.step_deadline,
         };
-        self.deadline = Some(started + length);
+        self.deadline = started.checked_add(length);
         (self.observer)(Event::StepStarted(step.clone()));
         let outcome = match &step.check {
             Check::OfflineBeforeEachClear => self.clear_caches(step).await,
@@ -403,7 +564,7 @@ impl Runner<'_> {
             Err(stopped) => {
                 // The report reads the state within one more step deadline, so that a hung
                 // server cannot hold the report either.
-                self.deadline = Some(Instant::now() + self.options.step_deadline);
+                self.deadline = Instant::now().checked_add(self.options.step_deadline);
                 Err(self.error(step, stopped).await)
             }
         }
@@ -413,9 +574,11 @@ impl Runner<'_> {
     /// again while it is not reached (the runbook's "if it is not offline, repeat the previous
     /// step"), until the deadline.
     async fn actions_then_check(&mut self, step: &Step) -> Result<(), Stop> {
+        // The step's deadline (or, without one, the step deadline from now); a deadline past
+        // what the clock can hold never comes.
         let deadline = self
             .deadline
-            .unwrap_or_else(|| Instant::now() + self.options.step_deadline);
+            .or_else(|| Instant::now().checked_add(self.options.step_deadline));
         let mut wait = self.options.poll.initial;
         // What the last complete round saw: when the deadline then cuts a round short, that is
         // the reason to give, not the cut request.
@@ -465,7 +628,7 @@ impl Runner<'_> {
             } else {
                 unmet.join(", ")
             };
-            if Instant::now() >= deadline {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(match last_failure {
                     Some(e) if unmet.is_empty() => e.into(),
                     _ => not_reached(&detail),
@@ -476,7 +639,10 @@ impl Runner<'_> {
                 step: step.number,
                 detail,
             });
-            tokio::time::sleep(wait.min(deadline.saturating_duration_since(Instant::now()))).await;
+            self.safe_point()?;
+            let left = deadline.map_or(wait, |d| d.saturating_duration_since(Instant::now()));
+            tokio::time::sleep(wait.min(left)).await;
+            self.safe_point()?;
             wait = (wait * 2).min(self.options.poll.max);
         }
     }
@@ -641,6 +807,8 @@ impl Runner<'_> {
             let Action::ClearCache { cache } = action else {
                 continue;
             };
+            // Before the check, never between it and the clear it guards.
+            self.safe_point()?;
             let statuses = client.cache(cache).xsite().backups().await?;
             let status_action = Action::CacheStatus {
                 cache: cache.clone(),
@@ -694,7 +862,7 @@ impl Runner<'_> {
         let started = Instant::now();
         let deadline = self
             .deadline
-            .unwrap_or(started + self.options.push_deadline);
+            .or_else(|| started.checked_add(self.options.push_deadline));
         let mut pending: Vec<String> = self.caches().names().to_vec();
         let mut retries: std::collections::HashMap<String, u32> = Default::default();
         loop {
@@ -748,7 +916,7 @@ impl Runner<'_> {
             if still.is_empty() {
                 return Ok(());
             }
-            if Instant::now() >= deadline {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(stop(format!(
                     "the push did not finish within {:?} for {}",
                     self.options.push_deadline,
@@ -756,7 +924,9 @@ impl Runner<'_> {
                 )));
             }
             pending = still;
+            self.safe_point()?;
             tokio::time::sleep(self.options.poll.next_push_wait(started.elapsed())).await;
+            self.safe_point()?;
         }
     }
 
@@ -818,20 +988,21 @@ impl Runner<'_> {
 
     fn workflow_hint(&self, step: &Step) -> String {
         use super::plan::Workflow;
+        let set = cache_set_flag(self.caches());
         match &self.plan.workflow {
             Workflow::Fence { site } => format!(
-                "check that {} can reach its Data Grid, then run `runbook fence --site {site}` again (it is idempotent)",
+                "check that {} can reach its Data Grid, then run `runbook fence --site {site}{set}` again (it is idempotent)",
                 step.site
             ),
             Workflow::Resync { from, to } => match step.number {
                 1 | 2 => format!(
-                    "nothing more will be cleared; make sure {to} has {from} offline (`site take-offline --all-caches --site={from}` on {to}), then run `runbook resync --from {from} --to {to}` again"
+                    "nothing more will be cleared; make sure {to} has {from} offline (`site take-offline --all-caches --site={from}` on {to}), then run `runbook resync --from {from} --to {to}{set}` again"
                 ),
                 3 => format!(
-                    "{to}'s caches are cleared; on {to} run `site bring-online --all-caches --site={from}`, then run `runbook resync --from {from} --to {to}` again"
+                    "{to}'s caches are cleared; on {to} run `site bring-online --all-caches --site={from}`, then run `runbook resync --from {from} --to {to}{set}` again"
                 ),
                 4 | 5 => format!(
-                    "on {from}, push again the caches that are not OK (`site push-site-state --cache=<cache> --site={to}`), or run `runbook resync --from {from} --to {to}` again"
+                    "on {from}, push again the caches that are not OK (`site push-site-state --cache=<cache> --site={to}`), or run `runbook resync --from {from} --to {to}{set}` again"
                 ),
                 _ => format!(
                     "on {from}, clear the push status of each cache (`site clear-push-site-status --cache=<cache>`)"
@@ -842,8 +1013,10 @@ impl Runner<'_> {
 }
 
 /// A read that ran out of time because the step's deadline passed (not a lost state change).
-fn cut_by_deadline(error: &Error, deadline: Instant) -> bool {
-    error.is_timeout() && !error.is_outcome_unknown() && Instant::now() >= deadline
+fn cut_by_deadline(error: &Error, deadline: Option<Instant>) -> bool {
+    error.is_timeout()
+        && !error.is_outcome_unknown()
+        && deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 /// The stop for a cache whose read failed, with the SDK error as its source.

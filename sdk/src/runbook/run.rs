@@ -332,7 +332,7 @@ pub async fn run_plan(
     for step in &plan.steps {
         sites.require(&step.site, &workflow)?;
     }
-    check_caches(sites, plan, &workflow).await?;
+    check_caches(sites, plan, options, &workflow).await?;
     let mut runner = Runner {
         sites,
         plan,
@@ -351,7 +351,14 @@ pub async fn run_plan(
 
 /// Before step 1: every cache of the set must exist on every site the plan talks to, so that a
 /// wrong `--cache-set` stops with nothing sent rather than after a site was taken offline.
-async fn check_caches(sites: &Sites, plan: &Plan, workflow: &str) -> Result<(), Box<RunbookError>> {
+async fn check_caches(
+    sites: &Sites,
+    plan: &Plan,
+    options: &Options,
+    workflow: &str,
+) -> Result<(), Box<RunbookError>> {
+    // This check is bounded like a step: a hung server cannot hold it past the step deadline.
+    let deadline = Instant::now().checked_add(options.step_deadline);
     let mut checked: Vec<&str> = Vec::new();
     for step in &plan.steps {
         if checked.contains(&step.site.as_str()) {
@@ -359,7 +366,11 @@ async fn check_caches(sites: &Sites, plan: &Plan, workflow: &str) -> Result<(), 
         }
         checked.push(&step.site);
         let site = sites.require(&step.site, workflow)?;
-        let existing = match site.client.cache_names().await {
+        let client = match deadline {
+            Some(deadline) => site.client.with_deadline(deadline),
+            None => site.client.clone(),
+        };
+        let existing = match client.cache_names().await {
             Ok(names) => names,
             Err(e) => {
                 let mut error = setup_error(

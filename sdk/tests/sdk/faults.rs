@@ -378,6 +378,8 @@ async fn a_step_deadline_bounds_the_requests_inside_it() {
     let server = Hostile::start(|seen| {
         if seen.method == "POST" {
             Play::json(200, r#"{"c1":"ok","c2":"ok"}"#)
+        } else if seen.target == "/rest/v2/caches" {
+            Play::json(200, r#"["c1","c2"]"#)
         } else {
             Play::Silent
         }
@@ -401,7 +403,9 @@ async fn a_step_deadline_bounds_the_requests_inside_it() {
 /// The answers of a stale site-a whose backups to site-b are offline; `clear` plays the clears.
 fn stale_site(seen: &Seen, clear: &Play, backups: &str) -> Play {
     let target = seen.target.as_str();
-    if target.contains("action=clear") {
+    if target == "/rest/v2/caches" {
+        Play::json(200, r#"["c1","c2"]"#)
+    } else if target.contains("action=clear") {
         clear.clone()
     } else if target.contains("/x-site/backups/site-b?action=take-offline") {
         Play::json(200, r#"{"c1":"ok","c2":"ok"}"#)
@@ -464,4 +468,29 @@ async fn a_site_named_twice_lets_no_clear_through() {
     .unwrap_err();
     assert_eq!(server.count("POST", "action=clear"), 0, "{err}");
     assert!(err.to_string().contains("nothing was cleared"), "{err}");
+}
+
+#[tokio::test]
+async fn the_check_before_step_1_is_bounded_by_the_step_deadline() {
+    // Every route hangs: the cache check before step 1 must give up at the step deadline (not
+    // the 120 s request timeout), with nothing sent.
+    let server = Hostile::start(|_| Play::Silent);
+    let deadline = Duration::from_millis(400);
+    let err = runbook::run_plan(
+        &sites(&server, Duration::from_secs(120)),
+        &Plan::fence("site-a", "site-b", &options(deadline).caches),
+        &options(deadline),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.step, 0, "{err}");
+    match &err.source {
+        Some(Error::Timeout { limit, .. }) => assert!(*limit <= deadline, "{limit:?}"),
+        other => panic!("expected a timeout bounded by the step deadline: {other:?}\n{err}"),
+    }
+    assert!(
+        server.requests().iter().all(|s| s.method == "GET"),
+        "nothing but reads may be sent before step 1"
+    );
 }

@@ -132,7 +132,7 @@ impl Session {
     }
 
     /// Runs a future to completion on the session's runtime. In the shell, Ctrl-C abandons it
-    /// and answers [`Interruptible::interrupted`] (see [`crate::interrupt`]).
+    /// and answers [`crate::interrupt::Interruptible::interrupted`] (see [`crate::interrupt`]).
     pub fn block_on<F>(&self, future: F) -> F::Output
     where
         F: Future,

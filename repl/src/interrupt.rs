@@ -36,6 +36,8 @@ static MODE: AtomicU8 = AtomicU8::new(Mode::Exit as u8);
 /// waiting still abandons it.
 static PENDING: AtomicBool = AtomicBool::new(false);
 static RUNBOOK: Mutex<Option<Cancel>> = Mutex::new(None);
+/// A password question cancelled with Ctrl-C, not yet taken by the command that asked.
+static PROMPT_CANCELLED: AtomicBool = AtomicBool::new(false);
 
 /// The exit code of a process ended by Ctrl-C (128 + SIGINT).
 pub const EXIT_CODE: i32 = 130;
@@ -179,6 +181,21 @@ where
             F::Output::interrupted()
         }
     }
+}
+
+/// Ctrl-C at a password prompt (read there as a key): in the shell the question is cancelled and
+/// the command fails for want of a password; anywhere else the process exits with 130.
+pub fn prompt_cancelled() {
+    if MODE.load(Ordering::SeqCst) != Mode::Shell as u8 && runbook().is_none() {
+        eprintln!("xsite: interrupted");
+        std::process::exit(EXIT_CODE);
+    }
+    PROMPT_CANCELLED.store(true, Ordering::SeqCst);
+}
+
+/// Whether the last password question was cancelled with Ctrl-C (and forgets it).
+pub fn take_prompt_cancelled() -> bool {
+    PROMPT_CANCELLED.swap(false, Ordering::SeqCst)
 }
 
 /// Forgets a Ctrl-C that no command took (the shell calls it before reading a line).

@@ -54,6 +54,9 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
             .ok()
             .map(SecretString::from)
             .or_else(|| session.prompter.password());
+        if password.is_none() && crate::interrupt::take_prompt_cancelled() {
+            return Err(cancelled_at_prompt());
+        }
     }
     if masked && password.is_none() {
         return Err(CliError::usage(format!(
@@ -111,6 +114,9 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
                 } else {
                     session.prompter.password()
                 };
+                if pass.is_none() && crate::interrupt::take_prompt_cancelled() {
+                    return Err(cancelled_at_prompt());
+                }
                 let asked = match &pass {
                     Some(_) => Supplied::Password,
                     None => Supplied::UserOnly(user.clone()),
@@ -131,6 +137,15 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
     note_runbook_sites(session, console, &conn);
     session.set_connection(conn);
     Ok(Reply::Nothing)
+}
+
+/// Ctrl-C at the password question: nothing is sent (a connection asked before the question
+/// stays as it was).
+fn cancelled_at_prompt() -> CliError {
+    CliError::new(
+        crate::error::Kind::Interrupted,
+        "connect cancelled (Ctrl-C at the password prompt): nothing was sent",
+    )
 }
 
 /// The arguments with every masked secret taken out, and whether the login password was one.

@@ -144,6 +144,8 @@ mod no_echo {
         tty.flush()?;
         termios::tcsetattr(&tty, SetArg::TCSAFLUSH, &quiet).map_err(std::io::Error::from)?;
         let keys = tty.try_clone()?;
+        // One byte per read, on purpose: a buffer would swallow what is typed after Enter.
+        #[allow(clippy::unbuffered_bytes)]
         let outcome = edit_secret(keys.bytes().map_while(Result::ok));
         let restored = termios::tcsetattr(&tty, SetArg::TCSAFLUSH, &saved);
         let _ = tty.write_all(match outcome {

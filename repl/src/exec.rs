@@ -94,8 +94,29 @@ impl Executor {
         }
     }
 
-    /// Resolves a parsed command against the context, runs it and prints its result.
+    /// Resolves a parsed command against the context, runs it and prints its result. xsite's own
+    /// commands take `--output cli|json` anywhere on the line, for that command only.
     pub fn run_command(&mut self, command: &Command) -> Outcome {
+        let Command::Extension(raw) = command else {
+            return self.run_in_format(command);
+        };
+        match commands::take_output_option(raw) {
+            Ok((_, None)) => self.run_in_format(command),
+            Ok((rest, Some(format))) => {
+                let saved = std::mem::replace(&mut self.console.format, format);
+                let outcome = self.run_in_format(&Command::Extension(rest));
+                self.console.format = saved;
+                outcome
+            }
+            Err(error) => {
+                let label = history::redact(&command.render());
+                self.console.error_on_stderr(&label, &error);
+                Outcome::Failed(error)
+            }
+        }
+    }
+
+    fn run_in_format(&mut self, command: &Command) -> Outcome {
         // Reports echo the command: never with a password (a `--site-url` with user-info).
         let label = history::redact(&command.render());
         let resolution = match self.resolve(command) {

@@ -16,7 +16,7 @@ pub mod site;
 
 use xsite_batch::script::{Command, RawCommand, Resolution};
 
-use crate::console::{Console, Reply};
+use crate::console::{Console, Format, Reply};
 use crate::error::{CliError, CliResult};
 use crate::session::Session;
 
@@ -68,6 +68,39 @@ pub enum Extension {
 struct ExtensionLine {
     #[command(subcommand)]
     command: Extension,
+}
+
+/// Takes `--output FORMAT` / `--output=FORMAT` out of one of xsite's own commands typed in the
+/// shell or a batch file (the one-shot `xsite --output json runbook …` has it as a global
+/// option, in any position): the words left, and the format asked for.
+pub fn take_output_option(raw: &RawCommand) -> CliResult<(RawCommand, Option<Format>)> {
+    let parse = |value: &str| match value {
+        "cli" => Ok(Format::Cli),
+        "json" => Ok(Format::Json),
+        other => Err(CliError::usage(format!(
+            "invalid value '{other}' for '--output <FORMAT>': use cli or json"
+        ))),
+    };
+    let mut format = None;
+    let mut args = Vec::with_capacity(raw.args.len());
+    let mut words = raw.args.iter();
+    while let Some(word) = words.next() {
+        if word == "--output" {
+            let value = words
+                .next()
+                .ok_or_else(|| CliError::usage("'--output' needs a value: cli or json"))?;
+            format = Some(parse(value)?);
+        } else if let Some(value) = word.strip_prefix("--output=") {
+            format = Some(parse(value)?);
+        } else {
+            args.push(word.clone());
+        }
+    }
+    let rest = RawCommand {
+        name: raw.name.clone(),
+        args,
+    };
+    Ok((rest, format))
 }
 
 /// Runs one of xsite's own commands.

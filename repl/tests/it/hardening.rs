@@ -222,6 +222,49 @@ fn runbook_status_output_json_is_one_document_in_any_position() {
 }
 
 #[test]
+fn output_json_typed_on_a_line_applies_to_that_command_only() {
+    // In the shell or a batch file, `--output` is a word of the line, in any position.
+    let lines = "runbook status --output json\n\
+                 runbook --output=json resync --from site-a --to site-b --dry-run\n\
+                 runbook status\n";
+    let output = xsite(&["--demo"], lines);
+    let out = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{out}{}",
+        text(&output.stderr)
+    );
+    let mut lines = out.lines();
+    let status: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(status["command"], "runbook status", "{out}");
+    assert_eq!(status["result"]["healthy"], true, "{out}");
+    let dry_run: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(
+        dry_run["command"], "runbook resync --from site-a --to site-b --dry-run",
+        "{out}"
+    );
+    // The next line is back in the session's format: the text table.
+    let rest: Vec<&str> = lines.collect();
+    assert!(
+        rest.first()
+            .is_some_and(|l| l.starts_with("site-a (sites view")),
+        "{out}"
+    );
+    assert!(rest.iter().all(|l| !l.starts_with('{')), "{out}");
+
+    let bad = xsite(&["--demo"], "runbook status --output yaml\n");
+    assert_eq!(bad.status.code(), Some(1));
+    // stdout holds only cli.sh's batch report of the failed line, no document.
+    assert!(!text(&bad.stdout).contains('{'), "{}", text(&bad.stdout));
+    assert!(
+        text(&bad.stderr).contains("invalid value 'yaml' for '--output <FORMAT>': use cli or json"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
 fn a_degraded_status_in_json_has_a_message_and_its_findings() {
     let mut h = harness(Format::Json);
     h.grid

@@ -81,39 +81,24 @@ fn site_options(path: &[&str]) -> &'static [&'static str] {
     }
 }
 
-/// The options of a `runbook` workflow, for completion.
-fn runbook_options(workflow: &str) -> &'static [&'static str] {
-    match workflow {
-        "resync" => &[
-            "--cache-set",
-            "--cluster",
-            "--dry-run",
-            "--emit-batch",
-            "--from",
-            "--namespace",
-            "--push-deadline",
-            "--site-url",
-            "--step-deadline",
-            "--to",
-            "--wait-timeout",
-        ],
-        "fence" => &[
-            "--cache-set",
-            "--cluster",
-            "--dry-run",
-            "--emit-batch",
-            "--from",
-            "--namespace",
-            "--push-deadline",
-            "--site",
-            "--site-url",
-            "--step-deadline",
-            "--wait-timeout",
-        ],
-        "status" => &["--cache-set", "--dry-run", "--site-url"],
-        "sites" => &["--site-url"],
-        _ => &[],
-    }
+/// The options of a `runbook` workflow, for completion: read from its clap definition (the one
+/// that parses it), without the xsite-wide `--demo` / `--profile` and `--help`.
+fn runbook_options(workflow: &str) -> Vec<String> {
+    use clap::Args as _;
+    let runbook =
+        crate::commands::runbook::RunbookArgs::augment_args(clap::Command::new("runbook"));
+    let Some(sub) = runbook.find_subcommand(workflow) else {
+        return Vec::new();
+    };
+    let mut options: Vec<String> = sub
+        .get_arguments()
+        .filter(|a| !a.is_global_set())
+        .filter_map(|a| a.get_long())
+        .filter(|long| !matches!(*long, "help" | "demo" | "profile"))
+        .map(|long| format!("--{long}"))
+        .collect();
+    options.sort();
+    options
 }
 
 /// Which kind of value an option takes, for completion.
@@ -209,9 +194,8 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                     .map(|w| w.split('=').next().unwrap_or(w))
                     .collect();
                 runbook_options(rest.first().copied().unwrap_or(""))
-                    .iter()
-                    .filter(|o| !used.contains(o) || **o == "--site-url" || **o == "--from")
-                    .map(|o| (*o).to_owned())
+                    .into_iter()
+                    .filter(|o| !used.contains(&o.as_str()) || o == "--site-url" || o == "--from")
                     .collect()
             }
         },

@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use xsite::CacheSet;
 use xsite::runbook::{
     self, Cancel, Check, Event, INTERRUPTED, Options, Plan, RunbookError, StatusReport, Workflow,
+    cause_chain,
 };
 use xsite_batch::cr::{ANNOTATION_APPLY_ON, LABEL_SITE};
 use xsite_batch::procedures::{self, Expectation};
@@ -438,21 +439,6 @@ pub fn stopped(error: &RunbookError) -> CliError {
         message.push_str(&format!("\ncause: {}", cause_chain(source)));
     }
     CliError::new(kind, message)
-}
-
-/// An error and its causes, so that the root cause is not lost behind "error sending request".
-fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut current = error.source();
-    while let Some(next) = current {
-        let part = next.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        current = next.source();
-    }
-    text
 }
 
 /// The stop report as JSON (`stopped` in the run document).

@@ -17,6 +17,7 @@ mod status;
 
 pub use plan::{Action, Check, Plan, Step, Workflow};
 pub use run::{
-    Cancel, Event, INTERRUPTED, Options, Poll, RunbookError, Site, Sites, fence, resync, run_plan,
+    Cancel, Event, INTERRUPTED, Options, Poll, RunbookError, Site, Sites, cause_chain, fence,
+    resync, run_plan,
 };
 pub use status::{CacheRow, Degraded, SiteReport, StatusReport, status};

@@ -443,7 +443,7 @@ async fn check_caches(
 
 /// An error and its causes, `outer: inner: innermost`, so that the root cause (a refused
 /// connection, a bad certificate) is not lost behind "error sending request".
-pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut current = error.source();
     while let Some(next) = current {

@@ -784,3 +784,91 @@ fn ctrl_c_in_a_batch_file_stops_the_batch_whatever_on_error_says() {
     assert!(seen.contains("interrupted (Ctrl-C)"), "{seen}");
     assert!(!seen.contains("after-the-runbook"), "{seen}");
 }
+
+#[test]
+fn ctrl_c_in_the_shell_abandons_a_hung_command_and_the_shell_goes_on() {
+    // A server that never answers: Ctrl-C is typed only once it has the request, so the command
+    // is surely waiting on it (no race with the line editor's own Ctrl-C).
+    let server = xsite_sim::hostile::Hostile::start(|_| xsite_sim::hostile::Play::Silent);
+    let inner = format!(
+        "{} --no-history --color never --timeout 300",
+        env!("CARGO_BIN_EXE_xsite")
+    );
+    let mut child = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("xsite-it-no-profile"),
+        )
+        .env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    let mut input = child.stdin.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0
+                || tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    // Every wait is bounded: a failure ends the test, never hangs it.
+    let wait_for = |needle: &str, seen: &mut String| {
+        let start = seen.len();
+        while !seen[start..].contains(needle) {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(chunk) => seen.push_str(&chunk),
+                Err(e) => panic!("{e:?} before {needle:?}: {seen}"),
+            }
+        }
+    };
+    wait_for("> ", &mut seen);
+    input
+        .write_all(format!("connect {}\r", server.url()).as_bytes())
+        .unwrap();
+    let asked = std::time::Instant::now();
+    while server.requests().is_empty() {
+        assert!(
+            asked.elapsed() < Duration::from_secs(30),
+            "the request never came: {seen}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    input.write_all(b"\x03").unwrap();
+    wait_for("interrupted (Ctrl-C): the request was abandoned", &mut seen);
+    input.write_all(b"echo still-here\r").unwrap();
+    input.write_all(b"quit\r").unwrap();
+    drop(input);
+    // The same shell reads both lines and ends normally (Ctrl-C did not end it).
+    let quitting = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if quitting.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the shell did not quit: {seen}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(5)) {
+        seen.push_str(&chunk);
+    }
+    assert!(status.success(), "{status:?}: {seen}");
+    // The line as typed, and its answer.
+    assert!(seen.matches("still-here").count() >= 2, "{seen}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(60),
+        "Ctrl-C did not abandon the request: {seen}"
+    );
+}

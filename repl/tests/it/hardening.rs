@@ -669,20 +669,16 @@ fn ctrl_c_in_a_resync_stops_at_a_safe_point_with_the_stop_report() {
     assert_eq!(checked, cleared, "{seen}");
 }
 
-#[test]
-fn the_shell_survives_ctrl_c_during_a_runbook() {
-    // A pseudo-terminal (script(1)), so that xsite runs its interactive shell; Ctrl-C is the
-    // byte 0x03, which the terminal turns into SIGINT while a command runs.
-    let grid = xsite_repl::demo::DemoGrid::start().unwrap();
-    grid.site("site-b")
-        .unwrap()
-        .set_latency(Duration::from_millis(150));
-    let site_a = format!("site-a={}", grid.connect_url(grid.site_a_url()));
-    let site_b = format!("site-b={}", grid.connect_url(grid.site_b_url()));
-    let inner = format!(
-        "{} --no-history --color never --site-url {site_a} --site-url {site_b}",
-        env!("CARGO_BIN_EXE_xsite")
-    );
+/// `xsite ARGS` in its interactive shell on a pseudo-terminal (script(1)): the child, its input,
+/// and its output in chunks from a reader thread (the channel closes when the shell ends).
+fn shell_on_a_pty(
+    args: &str,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    std::sync::mpsc::Receiver<String>,
+) {
+    let inner = format!("{} {args}", env!("CARGO_BIN_EXE_xsite"));
     let mut child = Command::new("script")
         .args(["-qfec", &inner, "/dev/null"])
         .env(
@@ -695,24 +691,37 @@ fn the_shell_survives_ctrl_c_during_a_runbook() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("script runs");
-    let mut input = child.stdin.take().unwrap();
+    let input = child.stdin.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
     std::thread::spawn(move || {
-        let mut stdout = stdout;
         let mut buf = [0u8; 4096];
         while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            if tx
-                .send(String::from_utf8_lossy(&buf[..n]).into_owned())
-                .is_err()
+            if n == 0
+                || tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
             {
                 break;
             }
         }
     });
+    (child, input, rx)
+}
+
+#[test]
+fn the_shell_survives_ctrl_c_during_a_runbook() {
+    // A pseudo-terminal (script(1)), so that xsite runs its interactive shell; Ctrl-C is the
+    // byte 0x03, which the terminal turns into SIGINT while a command runs.
+    let grid = xsite_repl::demo::DemoGrid::start().unwrap();
+    grid.site("site-b")
+        .unwrap()
+        .set_latency(Duration::from_millis(150));
+    let site_a = format!("site-a={}", grid.connect_url(grid.site_a_url()));
+    let site_b = format!("site-b={}", grid.connect_url(grid.site_b_url()));
+    let (mut child, mut input, rx) = shell_on_a_pty(&format!(
+        "--no-history --color never --site-url {site_a} --site-url {site_b}"
+    ));
     let mut seen = String::new();
     let wait_for = |needle: &str, seen: &mut String| {
         while !seen.contains(needle) {
@@ -790,37 +799,7 @@ fn ctrl_c_in_the_shell_abandons_a_hung_command_and_the_shell_goes_on() {
     // A server that never answers: Ctrl-C is typed only once it has the request, so the command
     // is surely waiting on it (no race with the line editor's own Ctrl-C).
     let server = xsite_sim::hostile::Hostile::start(|_| xsite_sim::hostile::Play::Silent);
-    let inner = format!(
-        "{} --no-history --color never --timeout 300",
-        env!("CARGO_BIN_EXE_xsite")
-    );
-    let mut child = Command::new("script")
-        .args(["-qfec", &inner, "/dev/null"])
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("xsite-it-no-profile"),
-        )
-        .env("TERM", "dumb")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script runs");
-    let mut input = child.stdin.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let mut stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0
-                || tx
-                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
-                    .is_err()
-            {
-                break;
-            }
-        }
-    });
+    let (mut child, mut input, rx) = shell_on_a_pty("--no-history --color never --timeout 300");
     let mut seen = String::new();
     // Every wait is bounded: a failure ends the test, never hangs it.
     let wait_for = |needle: &str, seen: &mut String| {

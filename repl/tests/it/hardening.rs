@@ -678,7 +678,9 @@ fn shell_on_a_pty(
     std::process::ChildStdin,
     std::sync::mpsc::Receiver<String>,
 ) {
-    let inner = format!("{} {args}", env!("CARGO_BIN_EXE_xsite"));
+    // `exec`: script(1) runs the line with $SHELL -c; a shell that forked and waited (dash, CI's
+    // /bin/sh) would share the terminal's Ctrl-C and die of it after xsite exits normally.
+    let inner = format!("exec '{}' {args}", env!("CARGO_BIN_EXE_xsite"));
     let mut child = Command::new("script")
         .args(["-qfec", &inner, "/dev/null"])
         .env(

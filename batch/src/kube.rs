@@ -24,7 +24,7 @@ use kube::api::{
 
 use crate::check::{CheckReport, check_log, check_log_with_script};
 use crate::cr::{API_VERSION, BatchCr, JOB_CONTAINER, KIND};
-use crate::script::{NoVars, Parser};
+use xsite_clish::{NoVars, Parser};
 
 /// How often the phase is read.
 pub const POLL: Duration = Duration::from_secs(2);
@@ -191,11 +191,11 @@ async fn job_log(client: &Client, namespace: &str, job: &str) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::script::Script;
+    use xsite_clish::Script;
 
     #[test]
     fn resources_convert_for_the_api() {
-        let script = Script::from_commands("s", [crate::script::Command::status_all("site-a")]);
+        let script = Script::from_commands("s", [xsite_clish::Command::status_all("site-a")]);
         let cr = BatchCr::builder("infinispan")
             .namespace("keycloak")
             .name("status-site-a")

@@ -1,7 +1,7 @@
-//! Batch CR generation for Infinispan / Data Grid cross-site operations, and the cli.sh
-//! command model it shares with the `xsite` REPL.
+//! Batch CR generation for Infinispan / Data Grid cross-site operations, on top of the cli.sh
+//! language ([`xsite_clish`]: parse, render, resolve and lint cli.sh commands and batch
+//! scripts) and the SDK.
 //!
-//! - [`script`]: parse, render, resolve and lint cli.sh commands and batch scripts.
 //! - [`cr`]: the `Batch` (`infinispan.org/v2alpha1`) and `ConfigMap` resources, their YAML,
 //!   their validation, and the `oc` commands that apply them and wait for them.
 //! - [`check`]: reads a Batch job's log and reports every failed command.
@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use xsite_batch::script::{CliVersion, NoVars, parse_script};
+//! use xsite_clish::{CliVersion, NoVars, parse_script};
 //! use xsite_batch::{check, cr::BatchCr, procedures};
 //!
 //! // Procedure 1 on site-b: stop replicating to site-a and check it is offline.
@@ -41,4 +41,3 @@ pub mod cr;
 #[cfg(feature = "kube")]
 pub mod kube;
 pub mod procedures;
-pub mod script;

@@ -25,7 +25,7 @@ use xsite::CacheSet;
 use xsite::runbook::{Action, Check, Plan, Step as PlanStep};
 
 use crate::check::CheckReport;
-use crate::script::{Command, Script, SiteCommand};
+use xsite_clish::{Command, Script, SiteCommand};
 
 /// The cli.sh command of a runbook action; `None` for an action this crate does not know yet
 /// (the SDK's `Action` may grow).
@@ -311,7 +311,7 @@ fn caches_offline(report: &CheckReport) -> Verdict {
             cache,
             all_caches,
             site,
-        }))) = crate::script::parse_line(&command.text)
+        }))) = xsite_clish::parse_line(&command.text)
         else {
             continue;
         };
@@ -427,7 +427,7 @@ mod tests {
     use super::*;
     use crate::check::check_log_with_script;
     use crate::cr::BatchCr;
-    use crate::script::{CliVersion, Context, lint};
+    use xsite_clish::{CliVersion, Context, lint};
 
     const KC26: [&str; 4] = [
         "actionTokens",
@@ -491,7 +491,7 @@ mod tests {
                 let found = lint(&step.script, &Context::batch_job(version));
                 let errors: Vec<_> = found
                     .iter()
-                    .filter(|d| d.severity == crate::script::Severity::Error)
+                    .filter(|d| d.severity == xsite_clish::Severity::Error)
                     .collect();
                 assert!(errors.is_empty(), "{version} {}: {found:?}", step.name);
                 BatchCr::builder("infinispan")

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use xsite_batch::check::{check_log, check_log_with_script};
-use xsite_batch::script::{NoVars, Parser};
+use xsite_clish::{NoVars, Parser};
 
 /// Lines that look like a Batch log: JSON pieces, markers, cli.sh reports, ANSI colours,
 /// usage blocks, and arbitrary text.

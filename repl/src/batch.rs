@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use xsite_batch::script::{self, Command, substitute};
+use xsite_clish::{self as script, Command, substitute};
 
 use crate::error::{CliError, Kind};
 use crate::exec::{Executor, Outcome};

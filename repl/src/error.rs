@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use xsite_batch::script::{CliVersion, Mode, ResolveError};
+use xsite_clish::{CliVersion, Mode, ResolveError};
 
 use crate::console::Reply;
 use crate::render;

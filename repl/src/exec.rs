@@ -6,7 +6,7 @@
 //!      ─ commands::run ─▶ one SDK call ─▶ Reply ─ Console ─▶ stdout (cli.sh bytes)
 //! ```
 
-use xsite_batch::script::{Command, ParseError, Parser, Resolution, resolve};
+use xsite_clish::{Command, ParseError, Parser, Resolution, resolve};
 
 use crate::commands;
 use crate::console::Console;
@@ -84,7 +84,7 @@ impl Executor {
                 let mut cli_error = CliError::usage(message);
                 if matches!(
                     error.kind(),
-                    xsite_batch::script::ParseErrorKind::UnknownCommand { .. }
+                    xsite_clish::ParseErrorKind::UnknownCommand { .. }
                 ) {
                     cli_error = cli_error.with_hint("help lists the commands");
                 }

@@ -3,13 +3,13 @@
 //! A line with a password (`-p`/`--password`, `-s`/`--truststore-password`,
 //! `-w`/`--keystore-password`, or a URL with `user:password@`) is redacted before it is saved
 //! or echoed: the secret is replaced with `********`. The redaction is the shared model's
-//! (`xsite_batch::script::redact_line`); this module only re-exports it. A line recalled from
+//! (`xsite_clish::redact_line`); this module only re-exports it. A line recalled from
 //! the history holds `********` instead of its password: `connect` asks for the password again
 //! rather than sending the mask.
 
 use std::path::PathBuf;
 
-pub use xsite_batch::script::{
+pub use xsite_clish::{
     SECRET_PLACEHOLDER as REDACTED, has_secret, redact_line, redact_url,
 };
 

@@ -10,8 +10,8 @@
 //! ```text
 //! shell / batch line
 //!   └─ exec::Executor::run_line
-//!        └─ xsite_batch::script::Parser::parse_line   (the shared command model)
-//!             └─ xsite_batch::script::resolve          (the cd context, cli.sh's checks)
+//!        └─ xsite_clish::Parser::parse_line   (the shared command model)
+//!             └─ xsite_clish::resolve          (the cd context, cli.sh's checks)
 //!                  └─ commands::<command>::run         (one file per command)
 //!                       └─ one xsite SDK call          (client.cache(c).xsite().take_offline(s))
 //!                            └─ render / console       (cli.sh's bytes, or --output json)

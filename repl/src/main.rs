@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use secrecy::SecretString;
-use xsite_batch::script::{Command, Connect, Mode, split_url_password, url_has_password};
+use xsite_clish::{Command, Connect, Mode, split_url_password, url_has_password};
 use xsite_repl::batch::{self, OnError, Properties};
 use xsite_repl::commands::{self, Extension};
 use xsite_repl::console::{Console, Format};

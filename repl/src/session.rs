@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use secrecy::SecretString;
 use xsite::{Client, ContainerInfo};
-use xsite_batch::script::{CliVersion, Context, Mode, ResolveError};
+use xsite_clish::{CliVersion, Context, Mode, ResolveError};
 
 use crate::error::{CliError, CliResult, Kind};
 use crate::prompt::Prompter;

@@ -30,7 +30,7 @@ use serde::Deserialize;
 use xsite::runbook::{Site, Sites};
 use xsite::{AuthScheme, Client, Credentials};
 
-use xsite_batch::script::{redact_url, split_url_password};
+use xsite_clish::{redact_url, split_url_password};
 
 use crate::error::{CliError, CliResult};
 use crate::prompt::Prompter;

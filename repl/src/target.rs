@@ -10,7 +10,7 @@
 //! returned apart from the server, so that the server URL never carries a secret.
 
 use secrecy::{ExposeSecret, SecretString};
-use xsite_batch::script::{redact_url, split_url_password};
+use xsite_clish::{redact_url, split_url_password};
 
 /// Where to connect, and any credentials the connection string held.
 #[derive(Debug, Clone)]

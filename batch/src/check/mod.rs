@@ -23,10 +23,10 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::script::{
+use xsite_clish::{
     BATCH_ERROR, ERROR_EXECUTING_FILE, MARKER_PREFIX, NOT_AVAILABLE, WRONG_CONTEXT,
 };
-use crate::script::{Command, LineItem, Script, SiteAction, SiteCommand};
+use xsite_clish::{Command, LineItem, Script, SiteAction, SiteCommand};
 
 /// A command of the script, as named in a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,13 +220,13 @@ impl CheckReport {
 
 fn is_container_status_of(command_text: &str, site: &str) -> bool {
     matches!(
-        crate::script::parse_line(command_text),
+        xsite_clish::parse_line(command_text),
         Ok(Some(Command::Site(SiteCommand::Status { all_caches: true, site: Some(s), .. }))) if s == site
     )
 }
 
 fn push_status_cache(command_text: &str) -> Option<String> {
-    match crate::script::parse_line(command_text) {
+    match xsite_clish::parse_line(command_text) {
         Ok(Some(Command::Site(SiteCommand::PushSiteStatus { cache }))) => Some(cache),
         _ => None,
     }

@@ -2,7 +2,7 @@
 //! and on made-up logs for the cases not recorded yet.
 
 use super::*;
-use crate::script::{NoVars, parse_script};
+use xsite_clish::{NoVars, parse_script};
 
 const PROCEDURE_LOG: &str = include_str!("fixtures/14.0.28.Final-02-procedure.log");
 const PROCEDURE_CLI: &str = include_str!("fixtures/02-procedure.cli");
@@ -15,7 +15,7 @@ const STATUS_LOG: &str = include_str!("fixtures/14.0.28.Final-01-site-status.log
 
 fn script(text: &str) -> Script {
     // Parse leniently: 05-unknown-command.cli has a line cli.sh refuses, on purpose.
-    crate::script::Parser::new().parse_script_lines("batch", text, &NoVars)
+    xsite_clish::Parser::new().parse_script_lines("batch", text, &NoVars)
 }
 
 fn summary(report: &CheckReport) -> Vec<String> {
@@ -353,15 +353,15 @@ fn transcripts_match_the_message_model() {
         // `<version>-<NN>-<name>`: the version is everything before the first `-<digit><digit>-`.
         let split = stem.find("-0").or_else(|| stem.find("-1")).unwrap();
         let (version, cli) = (&stem[..split], format!("{}.cli", &stem[split + 1..]));
-        let version: crate::script::CliVersion = version.parse().unwrap();
+        let version: xsite_clish::CliVersion = version.parse().unwrap();
         let log = std::fs::read_to_string(&path).unwrap();
         let plain: String = log.lines().map(|l| strip_ansi(l).0 + "\n").collect();
         let text = std::fs::read_to_string(dir.join(&cli)).unwrap();
         let name = format!("/work/main/docs/real-server/cli-samples/{cli}");
-        let script = crate::script::Parser::new().parse_script_lines(&name, &text, &NoVars);
+        let script = xsite_clish::Parser::new().parse_script_lines(&name, &text, &NoVars);
         let context =
-            crate::script::Context::connected(version, crate::script::Mode::Batch, "default");
-        for diagnostic in crate::script::lint(&script, &context) {
+            xsite_clish::Context::connected(version, xsite_clish::Mode::Batch, "default");
+        for diagnostic in xsite_clish::lint(&script, &context) {
             if let Some(expected) = &diagnostic.cli_output {
                 assert!(
                     plain.contains(expected.as_str()),

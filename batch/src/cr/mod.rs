@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::script::{CliVersion, Context, Diagnostic, Script, Severity, lint};
+use xsite_clish::{CliVersion, Context, Diagnostic, Script, Severity, lint};
 
 pub mod names;
 mod oc;

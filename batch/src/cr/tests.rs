@@ -3,7 +3,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::*;
-use crate::script::{Command, NoVars, parse_script};
+use xsite_clish::{Command, NoVars, parse_script};
 
 /// 2026-09-01T12:00:00Z.
 fn fixed_clock() -> SystemTime {
@@ -274,7 +274,7 @@ fn scripts_that_would_fail_are_refused() {
         "bad",
         [
             Command::take_offline_all("site-a"),
-            Command::Site(crate::script::SiteCommand::Status {
+            Command::Site(xsite_clish::SiteCommand::Status {
                 cache: None,
                 all_caches: false,
                 site: None,

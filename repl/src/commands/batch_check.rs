@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use xsite_batch::check::{CheckReport, FailureKind, check_log, check_log_with_script};
 use xsite_batch::cr::BatchCr;
 use xsite_batch::procedures::{Expectation, Verdict};
-use xsite_batch::script::{NoVars, Parser, Script};
+use xsite_clish::{NoVars, Parser, Script};
 
 use crate::commands::runbook::JSON_VERSION;
 use crate::console::{Console, Format, Reply};
@@ -136,9 +136,9 @@ fn next_steps(report: &CheckReport) -> Vec<String> {
             failure
                 .command
                 .as_ref()
-                .and_then(|c| match xsite_batch::script::parse_line(&c.text) {
-                    Ok(Some(xsite_batch::script::Command::Site(
-                        xsite_batch::script::SiteCommand::PushSiteStatus { cache },
+                .and_then(|c| match xsite_clish::parse_line(&c.text) {
+                    Ok(Some(xsite_clish::Command::Site(
+                        xsite_clish::SiteCommand::PushSiteStatus { cache },
                     ))) => Some(cache),
                     _ => None,
                 });

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use xsite_batch::cr::{BatchBuilder, BatchCr, CrError};
-use xsite_batch::script::{
+use xsite_clish::{
     CliVersion, Context, NoVars, Parser, Script, Severity, has_errors, lint,
 };
 
@@ -182,7 +182,7 @@ pub fn check_script(
     let script = Parser::new().parse_script_lines(name, text, &NoVars);
     let diagnostics = lint(&script, &Context::batch_job(version));
     if has_errors(&diagnostics) {
-        let errors: Vec<&xsite_batch::script::Diagnostic> = diagnostics
+        let errors: Vec<&xsite_clish::Diagnostic> = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .collect();

@@ -1,7 +1,7 @@
 //! `cd <path>`: moves the context in the resource tree. No request is sent: the shared model
 //! checks the path against the names read at connect (and refreshed by `ls`).
 
-use xsite_batch::script::ResolveError;
+use xsite_clish::ResolveError;
 
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult};

@@ -4,7 +4,7 @@
 //! The clear replicates to every backup site that is online: take the backups offline first
 //! (`site take-offline`) unless that is what you want.
 
-use xsite_batch::script::Target;
+use xsite_clish::Target;
 
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult, Kind};

@@ -12,7 +12,7 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use xsite::routes::ContainerPath;
 use xsite::{AuthScheme, Client, Credentials};
-use xsite_batch::script::{Connect, SECRET_PLACEHOLDER};
+use xsite_clish::{Connect, SECRET_PLACEHOLDER};
 
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult, Kind};

@@ -1,7 +1,7 @@
 //! `help [<command>…]` and `<command> --help`: what each command does and which HTTP request it
 //! sends. The texts are xsite's own (cli.sh's Aesh-generated help is not reproduced).
 
-use xsite_batch::script::Mode;
+use xsite_clish::Mode;
 
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult, Kind};

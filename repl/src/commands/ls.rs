@@ -5,7 +5,7 @@
 //! `GET` container info), so new caches show up; inside a cache it lists the keys
 //! (`cache(C).keys()` → `GET /v2/caches/C?action=keys`).
 
-use xsite_batch::script::Target;
+use xsite_clish::Target;
 
 use crate::console::{Console, ListStyle, Reply};
 use crate::error::{CliError, CliResult, Kind};

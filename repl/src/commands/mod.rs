@@ -1,5 +1,5 @@
 //! One file per command. Each `run` goes from the typed command (parsed by the shared command
-//! model, `xsite_batch::script`) straight to one SDK call and returns what to print.
+//! model, `xsite_clish`) straight to one SDK call and returns what to print.
 
 pub mod batch_check;
 pub mod batch_cr;
@@ -14,7 +14,7 @@ pub mod quit;
 pub mod runbook;
 pub mod site;
 
-use xsite_batch::script::{Command, RawCommand, Resolution};
+use xsite_clish::{Command, RawCommand, Resolution};
 
 use crate::console::{Console, Format, Reply};
 use crate::error::{CliError, CliResult};

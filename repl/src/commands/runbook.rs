@@ -699,7 +699,7 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
         for site in &names {
             let mut commands = vec!["site view".to_owned()];
             for other in names.iter().filter(|o| *o != site) {
-                commands.push(xsite_batch::script::Command::status_all(other).render());
+                commands.push(xsite_clish::Command::status_all(other).render());
             }
             for cache in caches.names() {
                 for action in [

@@ -24,7 +24,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use xsite::{ConfigUpdate, StateTransferMode};
-use xsite_batch::script::{Resolution, SiteCommand, Target, TransferMode};
+use xsite_clish::{Resolution, SiteCommand, Target, TransferMode};
 
 use crate::commands::help;
 use crate::console::{Console, ListStyle, Reply};

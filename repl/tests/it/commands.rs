@@ -1,6 +1,6 @@
 //! Lines through the executor, exact bytes out (cli.sh's rendering and messages).
 
-use xsite_batch::script::Mode;
+use xsite_clish::Mode;
 use xsite_repl::console::Format;
 use xsite_repl::error::Kind;
 use xsite_repl::exec::Outcome;

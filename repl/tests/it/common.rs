@@ -1,6 +1,6 @@
 //! A session wired to an embedded grid, with captured output.
 
-use xsite_batch::script::Mode;
+use xsite_clish::Mode;
 use xsite_repl::console::{Captured, Console, Format};
 use xsite_repl::demo::DemoGrid;
 use xsite_repl::exec::{Executor, Outcome};

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use xsite_batch::script::Mode;
+use xsite_clish::Mode;
 use xsite_repl::console::Format;
 use xsite_repl::exec::Outcome;
 use xsite_repl::prompt::NoPrompter;

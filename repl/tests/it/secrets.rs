@@ -23,7 +23,7 @@
 
 use std::path::PathBuf;
 
-use xsite_batch::script::Mode;
+use xsite_clish::Mode;
 use xsite_repl::console::{Console, Format};
 use xsite_repl::demo::DemoGrid;
 use xsite_repl::exec::{Executor, Outcome};

@@ -173,7 +173,7 @@ pub(crate) fn requires_cache_or_all_caches(version: CliVersion) -> String {
 }
 
 /// `Messages.illegalContext`.
-pub(crate) const WRONG_CONTEXT: &str = "Command invoked from the wrong context";
+pub const WRONG_CONTEXT: &str = "Command invoked from the wrong context";
 
 /// Java's `Enum.valueOf` failure for `site state-transfer-mode set --mode`, after the CLI
 /// upper-cases the value.
@@ -191,7 +191,7 @@ pub(crate) fn no_such_resource(name: &str) -> String {
 
 /// A command that needs a connection, run while disconnected: Aesh `Executions` (interactive,
 /// the activator) and `RestCliCommand.exec` (batch mode; recorded with 14.0.28 and 16.0.7).
-pub(crate) const NOT_AVAILABLE: &str = "The command is not available in the current context.";
+pub const NOT_AVAILABLE: &str = "The command is not available in the current context.";
 
 /// `disconnect` while disconnected, in batch mode (`Disconnect.exec`; recorded).
 pub(crate) const NOT_CONNECTED: &str = "Not connected";
@@ -218,6 +218,6 @@ pub fn batch_error_line(file: &str, line: usize, text: &str) -> String {
 }
 
 /// The prefix of [`batch_error`] up to 16.0.8.
-pub(crate) const ERROR_EXECUTING_FILE: &str = "Error executing file: ";
+pub const ERROR_EXECUTING_FILE: &str = "Error executing file: ";
 /// The prefix of [`batch_error`] from 16.0.9.
-pub(crate) const BATCH_ERROR: &str = "Batch error: ";
+pub const BATCH_ERROR: &str = "Batch error: ";

@@ -127,7 +127,7 @@ impl Script {
 
     /// A copy with `echo xsite-step-<n>` before each command, `<n>` counting the commands
     /// from 1. cli.sh prints those lines in the job log, so that
-    /// [`check_log`](crate::check::check_log) can tell which output belongs to which command.
+    /// a log checker (`xsite_batch::check::check_log`) can tell which output belongs to which command.
     /// (`echo` exists in every version and needs no connection; the marker has no word that
     /// `echo` could take for an option.)
     pub fn with_markers(&self) -> Script {

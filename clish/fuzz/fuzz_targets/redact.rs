@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use secrecy::ExposeSecret;
-use xsite_batch::script::{Command, parse_line, redact_line};
+use xsite_clish::{Command, parse_line, redact_line};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -1,4 +1,5 @@
-//! The command model shared by the `xsite` REPL and the Batch generator.
+//! The cli.sh command language of Infinispan / Data Grid, as the `xsite` shell, the Batch
+//! generator and the Batch log checker read and write it. It depends on nothing else of xsite's.
 //!
 //! - [`parse_line`] / [`Parser::parse_line`]: one cli.sh line to a typed [`Command`], with the
 //!   parse errors cli.sh (Aesh) raises ([`ParseError`]).
@@ -19,7 +20,6 @@ mod lint;
 mod messages;
 pub use messages::{batch_error_line, error_executing_file};
 mod parser;
-#[allow(clippy::module_inception)]
 mod script;
 mod spec;
 mod vars;
@@ -41,7 +41,7 @@ pub use spec::{CommandInfo, OptionInfo, command_info, command_names};
 pub use vars::{NoVars, Substituted, Vars, substitute};
 pub use version::{CliVersion, VersionParseError};
 
-pub(crate) use messages::{BATCH_ERROR, ERROR_EXECUTING_FILE, NOT_AVAILABLE, WRONG_CONTEXT};
+pub use messages::{BATCH_ERROR, ERROR_EXECUTING_FILE, NOT_AVAILABLE, WRONG_CONTEXT};
 
 #[cfg(test)]
 mod proptests;

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xsite_batch::script::{NoVars, parse_line, parse_script};
+use xsite_clish::{NoVars, parse_line, parse_script};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

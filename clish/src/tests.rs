@@ -1075,7 +1075,7 @@ fn recorded_runs(text: &str) -> Vec<Recorded> {
 /// exactly when the batch aborted (exit code 1).
 #[test]
 fn lint_matches_recorded_cli_runs() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/script/fixtures");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

@@ -41,7 +41,11 @@ pub use spec::{CommandInfo, OptionInfo, command_info, command_names};
 pub use vars::{NoVars, Substituted, Vars, substitute};
 pub use version::{CliVersion, VersionParseError};
 
-pub use messages::{BATCH_ERROR, ERROR_EXECUTING_FILE, NOT_AVAILABLE, WRONG_CONTEXT};
+pub use messages::{
+    BATCH_ERROR, ERROR_EXECUTING_FILE, ERROR_LINE_BEGINNINGS, HTTP_ERROR, HTTP_FORBIDDEN,
+    HTTP_NOT_FOUND, HTTP_UNAUTHORIZED, NOT_AVAILABLE, NOT_CONNECTED, WRONG_CONTEXT,
+    http_error_message,
+};
 
 #[cfg(test)]
 mod proptests;

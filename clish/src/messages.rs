@@ -194,7 +194,7 @@ pub(crate) fn no_such_resource(name: &str) -> String {
 pub const NOT_AVAILABLE: &str = "The command is not available in the current context.";
 
 /// `disconnect` while disconnected, in batch mode (`Disconnect.exec`; recorded).
-pub(crate) const NOT_CONNECTED: &str = "Not connected";
+pub const NOT_CONNECTED: &str = "Not connected";
 
 /// The line the batch runner prints for a failed line (`Messages.batchError`): up to 16.0.8 it
 /// heads the exception that aborts the batch; from 16.0.9 it follows every failed line.
@@ -221,3 +221,57 @@ pub fn batch_error_line(file: &str, line: usize, text: &str) -> String {
 pub const ERROR_EXECUTING_FILE: &str = "Error executing file: ";
 /// The prefix of [`batch_error`] from 16.0.9.
 pub const BATCH_ERROR: &str = "Batch error: ";
+
+// ---- The REST connection (`RestConnection.handleResponseStatus` and the CLI's message bundle).
+
+/// 401: followed by a space and the response body.
+pub const HTTP_UNAUTHORIZED: &str = "The supplied credentials are invalid";
+/// 403: followed by `: ` and the response body.
+pub const HTTP_FORBIDDEN: &str = "The user is not allowed to access the server resource";
+/// 404: followed by a space and the response body.
+pub const HTTP_NOT_FOUND: &str = "Not Found:";
+/// Any other error status: followed by a space and the response body.
+pub const HTTP_ERROR: &str = "Error:";
+
+/// The line cli.sh prints for an HTTP error `status` with the response `body`.
+///
+/// `body` is printed as given: the caller escapes it first (cli.sh does not, and a server could
+/// then drive the terminal). An error without a body names its status (`status_line`, e.g.
+/// `302 Found`) rather than printing `Error: ` alone, as cli.sh would.
+pub fn http_error_message(status: u16, body: &str, status_line: &str) -> String {
+    match status {
+        401 => format!("{HTTP_UNAUTHORIZED} {body}"),
+        403 => format!("{HTTP_FORBIDDEN}: {body}"),
+        404 => format!("{HTTP_NOT_FOUND} {body}"),
+        _ if body.is_empty() => format!("{HTTP_ERROR} {status_line}"),
+        _ => format!("{HTTP_ERROR} {body}"),
+    }
+}
+
+/// How every line cli.sh prints for a failed command begins: the REST errors above, then the
+/// CLI's and Aesh's own messages (this module's functions), then the connection's
+/// (`Messages`: keystore errors, unreachable servers). A Batch log checker reads a line that
+/// begins with one of these as an error.
+pub const ERROR_LINE_BEGINNINGS: &[&str] = &[
+    HTTP_NOT_FOUND,
+    HTTP_ERROR,
+    HTTP_FORBIDDEN,
+    HTTP_UNAUTHORIZED,
+    NOT_AVAILABLE,
+    WRONG_CONTEXT,
+    "One of the '",
+    "The options '",
+    "No enum constant ",
+    "No such resource '",
+    "Option: ",
+    "The option ",
+    "A value ",
+    "Command and/or sub-command is not valid!",
+    "Command not found",
+    NOT_CONNECTED,
+    "'batch ",
+    "batch '",
+    "Unable to ",
+    "Could not ",
+    "Cannot ",
+];

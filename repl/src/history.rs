@@ -9,9 +9,7 @@
 
 use std::path::PathBuf;
 
-pub use xsite_clish::{
-    SECRET_PLACEHOLDER as REDACTED, has_secret, redact_line, redact_url,
-};
+pub use xsite_clish::{SECRET_PLACEHOLDER as REDACTED, has_secret, redact_line, redact_url};
 
 /// The default history file: `$XDG_DATA_HOME/xsite/history`, else
 /// `~/.local/share/xsite/history`.

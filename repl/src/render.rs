@@ -168,14 +168,7 @@ pub fn compact_json(value: &Value) -> String {
 /// server cannot drive the terminal, and an error without a body names its status rather than
 /// printing `Error: ` alone (a 3xx, or a 204 or 304 where an answer was expected).
 pub fn http_error_message(status: u16, body: &str) -> String {
-    let body = xsite::printable(body);
-    match status {
-        401 => format!("The supplied credentials are invalid {body}"),
-        403 => format!("The user is not allowed to access the server resource: {body}"),
-        404 => format!("Not Found: {body}"),
-        _ if body.is_empty() => format!("Error: {}", xsite::status_line(status)),
-        _ => format!("Error: {body}"),
-    }
+    xsite_clish::http_error_message(status, &xsite::printable(body), &xsite::status_line(status))
 }
 
 /// ANSI sequences used when colour is on.

@@ -23,9 +23,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use xsite_clish::{
-    BATCH_ERROR, ERROR_EXECUTING_FILE, MARKER_PREFIX, NOT_AVAILABLE, WRONG_CONTEXT,
-};
+use xsite_clish::{BATCH_ERROR, ERROR_EXECUTING_FILE, ERROR_LINE_BEGINNINGS, MARKER_PREFIX};
 use xsite_clish::{Command, LineItem, Script, SiteAction, SiteCommand};
 
 /// A command of the script, as named in a report.
@@ -314,34 +312,6 @@ struct Item {
     kind: ItemKind,
 }
 
-/// Beginnings of lines cli.sh prints for a failed command, each with its source.
-const ERROR_PREFIXES: &[&str] = &[
-    // `RestConnection.handleResponseStatus`.
-    "Not Found:",
-    "Error:",
-    "The user is not allowed to access the server resource",
-    "The supplied credentials are invalid",
-    // CLI and Aesh messages (see `script::messages`).
-    NOT_AVAILABLE,
-    WRONG_CONTEXT,
-    "One of the '",
-    "The options '",
-    "No enum constant ",
-    "No such resource '",
-    "Option: ",
-    "The option ",
-    "A value ",
-    "Command and/or sub-command is not valid!",
-    "Command not found",
-    "Not connected",
-    "'batch ",
-    "batch '",
-    // `Connect` and the connection (`Messages`): keystore errors, unreachable servers.
-    "Unable to ",
-    "Could not ",
-    "Cannot ",
-];
-
 /// Words that make an unknown line look like an error.
 const ERROR_WORDS: &[&str] = &[
     "error",
@@ -386,7 +356,9 @@ fn looks_like_error(text: &str) -> bool {
 
 fn is_error_line(line: &LogLine) -> bool {
     line.red
-        || ERROR_PREFIXES.iter().any(|p| line.text.starts_with(p))
+        || ERROR_LINE_BEGINNINGS
+            .iter()
+            .any(|p| line.text.starts_with(p))
         || exception_prefix(&line.text)
 }
 

@@ -359,8 +359,7 @@ fn transcripts_match_the_message_model() {
         let text = std::fs::read_to_string(dir.join(&cli)).unwrap();
         let name = format!("/work/main/docs/real-server/cli-samples/{cli}");
         let script = xsite_clish::Parser::new().parse_script_lines(&name, &text, &NoVars);
-        let context =
-            xsite_clish::Context::connected(version, xsite_clish::Mode::Batch, "default");
+        let context = xsite_clish::Context::connected(version, xsite_clish::Mode::Batch, "default");
         for diagnostic in xsite_clish::lint(&script, &context) {
             if let Some(expected) = &diagnostic.cli_output {
                 assert!(

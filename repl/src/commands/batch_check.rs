@@ -132,16 +132,15 @@ fn next_steps(report: &CheckReport) -> Vec<String> {
         let FailureKind::PushStateError { site, .. } = &failure.kind else {
             continue;
         };
-        let cache =
-            failure
-                .command
-                .as_ref()
-                .and_then(|c| match xsite_clish::parse_line(&c.text) {
-                    Ok(Some(xsite_clish::Command::Site(
-                        xsite_clish::SiteCommand::PushSiteStatus { cache },
-                    ))) => Some(cache),
-                    _ => None,
-                });
+        let cache = failure
+            .command
+            .as_ref()
+            .and_then(|c| match xsite_clish::parse_line(&c.text) {
+                Ok(Some(xsite_clish::Command::Site(
+                    xsite_clish::SiteCommand::PushSiteStatus { cache },
+                ))) => Some(cache),
+                _ => None,
+            });
         let line = match cache {
             Some(cache) => format!(
                 "push {cache} to {site} again, on this site: xsite batch-cr --cluster <cluster> 'site push-site-state --cache={cache} --site={site}' 'site push-site-status --cache={cache}' > repush-{cache}.yaml; apply it, then check its log with --expect-push-ok {site} (exit 4: check again later)"

@@ -13,9 +13,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use xsite_batch::cr::{BatchBuilder, BatchCr, CrError};
-use xsite_clish::{
-    CliVersion, Context, NoVars, Parser, Script, Severity, has_errors, lint,
-};
+use xsite_clish::{CliVersion, Context, NoVars, Parser, Script, Severity, has_errors, lint};
 
 use crate::console::{Console, Format, Reply};
 use crate::error::{CliError, CliResult, Kind};

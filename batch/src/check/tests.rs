@@ -2,7 +2,8 @@
 //! and on made-up logs for the cases not recorded yet.
 
 use super::*;
-use xsite_clish::{NoVars, parse_script};
+use serde_json::Value;
+use xsite_clish::{Command, NoVars, Script, parse_script};
 
 const PROCEDURE_LOG: &str = include_str!("fixtures/14.0.28.Final-02-procedure.log");
 const PROCEDURE_CLI: &str = include_str!("fixtures/02-procedure.cli");

@@ -4,7 +4,9 @@ use serde_json::Value;
 
 use xsite_clish::{Command, LineItem, Script, SiteCommand};
 
-use super::*;
+use super::expect::*;
+use super::log::*;
+use super::report::*;
 
 pub(super) struct Step {
     /// `None` for a line cli.sh refuses (it aborts the batch there).

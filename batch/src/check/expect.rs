@@ -2,7 +2,7 @@
 
 use xsite_clish::{Command, SiteAction, SiteCommand};
 
-use super::*;
+use super::log::*;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Expect {

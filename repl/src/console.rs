@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::{CliError, Kind};
 use crate::render;
+pub use crate::reply::{ListStyle, Reply};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,33 +22,6 @@ pub enum Format {
     Cli,
     /// One compact JSON document per command, on stdout.
     Json,
-}
-
-/// What a command produced, before it is printed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    /// Nothing: the server answered 200 with an empty body, or 204. cli.sh prints nothing.
-    Nothing,
-    /// A JSON body: pretty printed as cli.sh does, or compact with `--output json`.
-    Json(Value),
-    /// A line of text (`site name`, `echo`, usage, …).
-    Text(String),
-    /// A list: printed as Java's `List.toString()` (`[a, b]`, as `site view` and
-    /// `site relay-nodes` do) or one item per line (`ls`); a JSON array with `--output json`.
-    List(Vec<String>, ListStyle),
-}
-
-/// How a [`Reply::List`] prints in cli.sh's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListStyle {
-    /// `[a, b]`.
-    JavaList,
-    /// One item per line, padded as cli.sh's `ls` pads it ([`render::ls_line`]); nothing when
-    /// empty.
-    Lines,
-    /// As [`ListStyle::Lines`], under a column header and a rule when there is any item (cli.sh's
-    /// table of keys); the header is not part of the data (`--output json`).
-    Table(&'static str),
 }
 
 /// The output streams of a session, with the colour and format settings.

@@ -8,8 +8,8 @@ use std::fmt;
 
 use xsite_clish::{CliVersion, Mode, ResolveError};
 
-use crate::console::Reply;
 use crate::render;
+use crate::reply::Reply;
 
 /// What kind of failure an error is; each kind has an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

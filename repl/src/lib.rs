@@ -8,28 +8,29 @@
 //! One straight line from a typed line to its HTTP request:
 //!
 //! ```text
-//! shell / batch line
+//! shell / script-file line
 //!   └─ exec::Executor::run_line
-//!        └─ xsite_clish::Parser::parse_line   (the shared command model)
+//!        └─ xsite_clish::Parser::parse_line   (the cli.sh language crate)
 //!             └─ xsite_clish::resolve          (the cd context, cli.sh's checks)
 //!                  └─ commands::<command>::run         (one file per command)
 //!                       └─ one xsite SDK call          (client.cache(c).xsite().take_offline(s))
 //!                            └─ render / console       (cli.sh's bytes, or --output json)
 //! ```
 
-pub mod batch;
 pub mod commands;
 pub mod console;
 pub mod demo;
+pub mod endpoint;
 pub mod error;
 pub mod exec;
 pub mod history;
 pub mod interrupt;
-pub mod messages;
 pub mod progress;
 pub mod prompt;
 pub mod render;
+pub mod reply;
+pub mod script_file;
 pub mod session;
 pub mod shell;
 pub mod sites;
-pub mod target;
+pub mod tls;

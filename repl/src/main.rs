@@ -11,13 +11,13 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use secrecy::SecretString;
 use xsite_clish::{Command, Connect, Mode, split_url_password, url_has_password};
-use xsite_repl::batch::{self, OnError, Properties};
 use xsite_repl::commands::{self, Extension};
 use xsite_repl::console::{Console, Format};
 use xsite_repl::demo::DemoGrid;
 use xsite_repl::error::CliError;
 use xsite_repl::exec::{Executor, Outcome};
 use xsite_repl::prompt::TtyPrompter;
+use xsite_repl::script_file::{self, OnError, Properties};
 use xsite_repl::session::{Session, TlsSettings};
 use xsite_repl::sites::{SiteConfig, SiteRegistry};
 use xsite_repl::{history, interrupt, shell};
@@ -382,7 +382,7 @@ fn run_file(
 ) -> Result<i32, CliError> {
     if file == "-" {
         let stdin = std::io::stdin();
-        return Ok(batch::run(
+        return Ok(script_file::run(
             executor,
             "-",
             stdin.lock(),
@@ -397,7 +397,7 @@ fn run_file(
     let name = std::path::absolute(&path)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| file.to_owned());
-    Ok(batch::run(
+    Ok(script_file::run(
         executor,
         &name,
         std::io::BufReader::new(opened),

@@ -5,37 +5,17 @@
 //! [`Session::block_on`], so the shell itself stays synchronous.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use secrecy::SecretString;
 use xsite::{Client, ContainerInfo};
 use xsite_clish::{CliVersion, Context, Mode, ResolveError};
 
+use crate::endpoint::Endpoint;
 use crate::error::{CliError, CliResult, Kind};
 use crate::prompt::Prompter;
 use crate::sites::SiteRegistry;
-use crate::target::Target;
-
-/// TLS settings: from the top-level options, overridden per `connect`.
-#[derive(Debug, Clone, Default)]
-pub struct TlsSettings {
-    /// `--trustall`: accept any server certificate.
-    pub trustall: bool,
-    /// `--truststore`: a PEM file of CA certificates.
-    pub truststore: Option<PathBuf>,
-    /// `--truststore-password`: accepted for compatibility; a PEM file needs none.
-    pub truststore_password: Option<SecretString>,
-    /// `--keystore`: a PEM file holding the client's private key and certificate.
-    pub keystore: Option<PathBuf>,
-    /// `--keystore-password`: accepted for compatibility; unused for PEM.
-    pub keystore_password: Option<SecretString>,
-    /// `--hostname-verifier`: accepted but not supported (the certificate must match the host).
-    pub hostname_verifier: Option<String>,
-    /// `--timeout`: the time limit of each request (the SDK's default when `None`). Kept here
-    /// because it goes wherever the TLS settings go: to every client the shell builds.
-    pub timeout: Option<std::time::Duration>,
-}
+pub use crate::tls::TlsSettings;
 
 /// Names read from the server for completion: never fetched by the completer itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,7 +37,7 @@ pub struct Connection {
     /// The SDK client.
     pub client: Client,
     /// Where it points.
-    pub target: Target,
+    pub endpoint: Endpoint,
     /// What the prompt shows: `node@cluster`, or `host:port` if the server names no node.
     pub label: String,
     /// The containers (normally just `default`).
@@ -199,9 +179,9 @@ impl Session {
     pub fn shell_prompt(&self, color: bool) -> String {
         let prompt = self.prompt(color);
         match &self.conn {
-            Some(conn) if conn.label != conn.target.host_port() => {
+            Some(conn) if conn.label != conn.endpoint.host_port() => {
                 let base = prompt.strip_suffix("> ").unwrap_or(&prompt);
-                format!("{base} ({})> ", conn.target.host_port())
+                format!("{base} ({})> ", conn.endpoint.host_port())
             }
             _ => prompt,
         }

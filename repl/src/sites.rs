@@ -32,10 +32,10 @@ use xsite::{AuthScheme, Client, Credentials};
 
 use xsite_clish::{redact_url, split_url_password};
 
+use crate::endpoint;
 use crate::error::{CliError, CliResult};
 use crate::prompt::Prompter;
-use crate::session::TlsSettings;
-use crate::target;
+use crate::tls::TlsSettings;
 
 /// The environment variable prefix of a site's password (`XSITE_PASSWORD_SITE_A`).
 pub const PASSWORD_ENV_PREFIX: &str = "XSITE_PASSWORD";
@@ -67,8 +67,8 @@ impl SiteConfig {
                 "a site needs a name: --site-url NAME=URL, not '{url}'"
             )));
         }
-        let parsed =
-            target::parse(Some(url)).map_err(|e| CliError::config(format!("site {name}: {e}")))?;
+        let parsed = endpoint::parse(Some(url))
+            .map_err(|e| CliError::config(format!("site {name}: {e}")))?;
         Ok(SiteConfig {
             name: name.to_owned(),
             url: parsed.base_url(),
@@ -351,7 +351,7 @@ impl SiteRegistry {
                 continue;
             }
             built.warned = true;
-            let host = target::parse(Some(&origin))
+            let host = endpoint::parse(Some(&origin))
                 .map(|t| t.host_port())
                 .unwrap_or(origin);
             warnings.push(format!(

@@ -364,17 +364,6 @@ impl Route<'_> {
         }
         Ok(())
     }
-
-    /// Whether the route addresses the whole container rather than one cache.
-    pub fn is_container_route(&self) -> bool {
-        matches!(
-            self,
-            Route::ContainerBackups
-                | Route::ContainerSiteStatus { .. }
-                | Route::ContainerSiteAction { .. }
-                | Route::ContainerInfo
-        )
-    }
 }
 
 /// Encodes a path segment as Java's `URLEncoder.encode(s, UTF-8)` does, which is what the

@@ -15,9 +15,9 @@ use xsite::{AuthScheme, Client, Credentials};
 use xsite_clish::{Connect, SECRET_PLACEHOLDER};
 
 use crate::console::{Console, Reply};
+use crate::endpoint::{self, Endpoint};
 use crate::error::{CliError, CliResult, Kind};
 use crate::session::{Connection, Session, TlsSettings, version_from_text};
-use crate::target::{self, Target};
 
 /// The environment variable holding the username when none is given.
 pub const USERNAME_ENV: &str = "XSITE_USERNAME";
@@ -26,8 +26,8 @@ pub const PASSWORD_ENV: &str = "XSITE_PASSWORD";
 
 /// Runs `connect`.
 pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliResult<Reply> {
-    let target = match target::parse(args.url.as_deref()) {
-        Ok(target) => target,
+    let endpoint = match endpoint::parse(args.url.as_deref()) {
+        Ok(endpoint) => endpoint,
         Err(message) => {
             session.disconnect();
             return Err(CliError::usage(message));
@@ -37,12 +37,12 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
     // for again (or refused), and the mask is never sent. Before the working connection goes.
     let (args, masked) = unmask(args);
     let args = &args;
-    let mut username = args.username.clone().or_else(|| target.username.clone());
+    let mut username = args.username.clone().or_else(|| endpoint.username.clone());
     let mut password = args.password.clone().or_else(|| {
         // The shared model keeps the URL's password as written; cli.sh URL-decodes it.
         args.url_password
             .as_ref()
-            .map(|p| SecretString::from(target::decode(p.expose_secret())))
+            .map(|p| SecretString::from(endpoint::decode(p.expose_secret())))
     });
     if username.is_none() {
         username = std::env::var(USERNAME_ENV).ok().filter(|u| !u.is_empty());
@@ -88,7 +88,7 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
 
     let first = open(
         session,
-        &target,
+        &endpoint,
         &tls,
         args,
         credentials(&username, &password),
@@ -99,7 +99,7 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
             if let Some((user, pass)) = session.default_credentials.clone() {
                 open(
                     session,
-                    &target,
+                    &endpoint,
                     &tls,
                     args,
                     credentials(&Some(user), &Some(pass)),
@@ -123,7 +123,7 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
                 };
                 open(
                     session,
-                    &target,
+                    &endpoint,
                     &tls,
                     args,
                     credentials(&Some(user), &pass),
@@ -175,8 +175,8 @@ fn unmask(args: &Connect) -> (Connect, bool) {
 /// Warns, once per connection, when the server took the password with Basic over plain
 /// `http://` (the password crosses the network readable; also a downgrade from Digest).
 fn warn_basic_in_clear(console: &mut Console, conn: &Connection) {
-    if !conn.target.is_tls() && conn.client.auth_scheme() == Some(AuthScheme::Basic) {
-        console.note(&basic_in_clear_warning(&conn.target.host_port()));
+    if !conn.endpoint.is_tls() && conn.client.auth_scheme() == Some(AuthScheme::Basic) {
+        console.note(&basic_in_clear_warning(&conn.endpoint.host_port()));
     }
 }
 
@@ -196,7 +196,7 @@ fn note_runbook_sites(session: &Session, console: &mut Console, conn: &Connectio
     if session.sites.is_empty() {
         return;
     }
-    let base = conn.target.base_url();
+    let base = conn.endpoint.base_url();
     if session.sites.urls().contains(&base) {
         return;
     }
@@ -272,13 +272,13 @@ fn sdk_error(error: &OpenError, supplied: &Supplied) -> CliError {
 /// Builds the client and reads what the prompt and the context need.
 fn open(
     session: &Session,
-    target: &Target,
+    endpoint: &Endpoint,
     tls: &TlsSettings,
     args: &Connect,
     credentials: Credentials,
 ) -> Result<Connection, OpenError> {
     let client =
-        build_client(target, tls, args, credentials.clone(), None).map_err(OpenError::Cli)?;
+        build_client(endpoint, tls, args, credentials.clone(), None).map_err(OpenError::Cli)?;
     let client = match session.block_on(client.discover()) {
         Ok(_) => client,
         // A server version text the SDK cannot read: every generation still answers the 14.0
@@ -286,7 +286,8 @@ fn open(
         // cached in the first client, hence a new one.
         Err(xsite::Error::Decode { .. }) => {
             let fallback = ContainerPath::CacheManager("default".to_owned());
-            build_client(target, tls, args, credentials, Some(fallback)).map_err(OpenError::Cli)?
+            build_client(endpoint, tls, args, credentials, Some(fallback))
+                .map_err(OpenError::Cli)?
         }
         Err(e) => return Err(OpenError::Sdk(e)),
     };
@@ -296,7 +297,7 @@ fn open(
     let container = info.name().unwrap_or("default").to_owned();
     let label = match (info.node_address(), info.cluster_name()) {
         (Some(node), cluster) => format!("{node}@{}", cluster.unwrap_or("null")),
-        _ => target.host_port(),
+        _ => endpoint.host_port(),
     };
     let version = info
         .version()
@@ -304,7 +305,7 @@ fn open(
         .unwrap_or_default();
     Ok(Connection {
         client,
-        target: target.clone(),
+        endpoint: endpoint.clone(),
         label,
         containers: vec![container],
         info,
@@ -313,13 +314,13 @@ fn open(
 }
 
 fn build_client(
-    target: &Target,
+    endpoint: &Endpoint,
     tls: &TlsSettings,
     args: &Connect,
     credentials: Credentials,
     container: Option<ContainerPath>,
 ) -> Result<Client, CliError> {
-    let mut builder = Client::builder(target.base_url()).credentials(credentials);
+    let mut builder = Client::builder(endpoint.base_url()).credentials(credentials);
     if let Some(timeout) = tls.timeout {
         builder = builder.timeout(timeout);
     }
@@ -329,7 +330,7 @@ fn build_client(
     if let Some(path) = &args.context_path {
         builder = builder.context_path(path.clone());
     }
-    if target.is_tls() {
+    if endpoint.is_tls() {
         if let Some(truststore) = &tls.truststore {
             check_pem(truststore, "truststore")?;
             builder = builder.ca_file(truststore.clone());

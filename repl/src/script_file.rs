@@ -1,4 +1,5 @@
-//! Batch files: `xsite -f FILE` and `xsite -f -` (stdin), as `cli.sh -f`.
+//! Script files: `xsite -f FILE` and `xsite -f -` (stdin), as `cli.sh -f` (cli.sh calls them batch
+//! files and runs their lines in its batch mode; a Batch CR is something else: `xsite-batch`).
 //!
 //! - A line starting with `#` (column 0) is a comment; a blank line does nothing.
 //! - `${KEY}` is replaced from the `-P` properties, then the environment (`${env.NAME}` reads

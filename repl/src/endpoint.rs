@@ -14,7 +14,7 @@ use xsite_clish::{redact_url, split_url_password};
 
 /// Where to connect, and any credentials the connection string held.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct Endpoint {
     /// `http` or `https`.
     pub scheme: String,
     /// The host, with brackets for IPv6 (`[::1]`).
@@ -27,7 +27,7 @@ pub struct Target {
     pub password: Option<SecretString>,
 }
 
-impl Target {
+impl Endpoint {
     /// The server's base URL, without credentials or path: `http://host:port`.
     pub fn base_url(&self) -> String {
         format!("{}://{}:{}", self.scheme, self.host, self.port)
@@ -45,10 +45,10 @@ impl Target {
 }
 
 /// Reads a connection string; `None` when cli.sh would not accept it either.
-pub fn parse(connection: Option<&str>) -> Result<Target, String> {
+pub fn parse(connection: Option<&str>) -> Result<Endpoint, String> {
     let text = connection.unwrap_or("").trim();
     if text.is_empty() || text == "-" {
-        return Ok(Target {
+        return Ok(Endpoint {
             scheme: "http".to_owned(),
             host: "localhost".to_owned(),
             port: 11222,
@@ -57,7 +57,7 @@ pub fn parse(connection: Option<&str>) -> Result<Target, String> {
         });
     }
     if let Some((host, port)) = host_port(text) {
-        return Ok(Target {
+        return Ok(Endpoint {
             scheme: "http".to_owned(),
             host: host.to_owned(),
             port,
@@ -104,7 +104,7 @@ fn host_port(text: &str) -> Option<(&str, u16)> {
     Some((host, port.parse().ok()?))
 }
 
-fn parse_url(text: &str) -> Option<Target> {
+fn parse_url(text: &str) -> Option<Endpoint> {
     let url = url::Url::parse(text).ok()?;
     let scheme = url.scheme();
     if scheme != "http" && scheme != "https" {
@@ -116,7 +116,7 @@ fn parse_url(text: &str) -> Option<Target> {
     };
     let port = url.port_or_known_default()?;
     let username = (!url.username().is_empty()).then(|| decode(url.username()));
-    Some(Target {
+    Some(Endpoint {
         scheme: scheme.to_owned(),
         host,
         port,

@@ -151,6 +151,15 @@ mod tests {
         };
         assert_eq!(a.entries, [1000, 10000, 100000]);
         assert_eq!(a.push_delay_ms, [0, 50, 200]);
+
+        // Spaces after the commas, as the hand-rolled parser allowed.
+        let cli =
+            Cli::try_parse_from(["xsite-bench", "resync", "--entries", "10, 20", "--stale=3"])
+                .unwrap();
+        let Measurement::Resync(a) = cli.command else {
+            panic!("not resync: {cli:?}")
+        };
+        assert_eq!((a.entries, a.stale), (vec![10, 20], Some(3)));
     }
 
     /// The defaults the hand-rolled parser had.

@@ -18,25 +18,19 @@ use crate::target::{client, describe, with_target};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Entries per cache on site-a, one row each (comma-separated).
-    #[arg(long, value_name = "N,…", value_delimiter = ',', default_value = "1000", value_parser = count)]
+    #[arg(long, value_name = "N,…", value_delimiter = ',', default_value = "1000", value_parser = count::<usize>)]
     pub(crate) entries: Vec<usize>,
     /// The simulator's push delays in milliseconds, one simulator each (comma-separated; ignored
     /// against real servers).
-    #[arg(long, value_name = "MS,…", value_delimiter = ',', default_value = "20", value_parser = count_u64)]
+    #[arg(long, value_name = "MS,…", value_delimiter = ',', default_value = "20", value_parser = count::<u64>)]
     pub(crate) push_delay_ms: Vec<u64>,
     /// Stale entries per cache on site-b (default: a tenth of the entries, at least one).
-    #[arg(long, value_name = "N", value_parser = count)]
+    #[arg(long, value_name = "N", value_parser = count::<usize>)]
     pub(crate) stale: Option<usize>,
 }
 
-/// A count, spaces around it allowed (`--entries "1000, 10000"`).
-fn count(v: &str) -> Result<usize, String> {
-    v.trim()
-        .parse()
-        .map_err(|_| format!("'{v}' is not a number"))
-}
-
-fn count_u64(v: &str) -> Result<u64, String> {
+/// A count, spaces around it allowed (`--entries "1000, 10000"`, as the old parser took it).
+fn count<T: std::str::FromStr>(v: &str) -> Result<T, String> {
     v.trim()
         .parse()
         .map_err(|_| format!("'{v}' is not a number"))

@@ -8,7 +8,7 @@ use std::time::Duration;
 use http_auth::{ChallengeRef, DigestClient, PasswordParams};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, WWW_AUTHENTICATE};
 use secrecy::{ExposeSecret, SecretString};
-use xsite_tests::Target;
+use xsite_tests::Grid;
 
 use crate::Res;
 
@@ -24,7 +24,7 @@ pub(crate) struct Bare {
 
 impl Bare {
     /// A client with a fresh connection pool of one connection.
-    pub(crate) fn new(target: &Target, basic: bool) -> Res<Bare> {
+    pub(crate) fn new(target: &Grid, basic: bool) -> Res<Bare> {
         let (user, password) = target.admin_password();
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(1)

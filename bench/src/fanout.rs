@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use xsite::{CacheSet, Mechanism};
-use xsite_tests::{SITE_A, SITE_B, Target, TargetKind};
+use xsite_tests::{Grid, GridKind, SITE_A, SITE_B};
 
 use crate::Res;
 use crate::report::{Samples, chain, ms};
@@ -29,7 +29,7 @@ pub(crate) fn run(rt: &tokio::runtime::Runtime, args: &Args) -> Res<()> {
     Ok(())
 }
 
-async fn fan_out(target: &Target, args: &Args) -> Res<()> {
+async fn fan_out(target: &Grid, args: &Args) -> Res<()> {
     let runs = args.runs;
     let caches = CacheSet::keycloak_legacy();
     println!(
@@ -45,13 +45,13 @@ async fn fan_out(target: &Target, args: &Args) -> Res<()> {
     // Infinispan 15.0 and later (the global offline status: two caches' OfflineStatus monitors
     // taken in opposite orders); 14.0 and the simulator take them.
     let major = match target.kind {
-        TargetKind::Real => target
+        GridKind::Real => target
             .a()
             .server_version()
             .await
             .map_err(|e| e.to_string())?
             .map_or(0, |v| v.major),
-        TargetKind::Simulator => 0,
+        GridKind::Simulator => 0,
     };
     for (label, mechanism) in [
         ("Digest (SDK default)", Mechanism::Auto),
@@ -88,7 +88,7 @@ async fn fan_out(target: &Target, args: &Args) -> Res<()> {
 }
 
 async fn fan_out_row(
-    target: &Target,
+    target: &Grid,
     caches: &CacheSet,
     runs: u32,
     label: &str,

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
-use xsite_tests::{SITE_B, Target};
+use xsite_tests::{Grid, SITE_B};
 
 use crate::Res;
 use crate::processes::{Programs, outside_target, url_with_credentials};
@@ -71,7 +71,7 @@ fn run_once(tool: &Tool) -> Res<(Duration, Vec<u8>)> {
     Ok((took, output.stdout))
 }
 
-async fn container_prefix(target: &Target) -> Res<String> {
+async fn container_prefix(target: &Grid) -> Res<String> {
     let version = target
         .a()
         .server_version()
@@ -86,7 +86,7 @@ async fn container_prefix(target: &Target) -> Res<String> {
 }
 
 fn tools(
-    target: &Target,
+    target: &Grid,
     programs: &Programs,
     line: &str,
     rest_url: &str,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
-use xsite_tests::{Target, TargetKind};
+use xsite_tests::{Grid, GridKind};
 
 use crate::Res;
 
@@ -55,9 +55,9 @@ impl Programs {
 
 /// The target the environment names, which must be real servers or an `xsite-sim` process: the
 /// programs measured are separate processes.
-pub(crate) async fn outside_target(measurement: &str) -> Res<Target> {
-    let target = Target::from_env().await?;
-    if target.kind != TargetKind::Real {
+pub(crate) async fn outside_target(measurement: &str) -> Res<Grid> {
+    let target = Grid::from_env().await?;
+    if target.kind != GridKind::Real {
         return Err(format!(
             "{measurement} needs XSITE_SITE_A_URL/XSITE_SITE_B_URL (a grid or an xsite-sim process)"
         ));
@@ -66,7 +66,7 @@ pub(crate) async fn outside_target(measurement: &str) -> Res<Target> {
 }
 
 /// The site-a URL with the admin's credentials in its user-info, as cli.sh's `-c` takes it.
-pub(crate) fn url_with_credentials(target: &Target) -> SecretString {
+pub(crate) fn url_with_credentials(target: &Grid) -> SecretString {
     let (user, password) = target.admin_password();
     let url = &target.site_a_url;
     match url.split_once("://") {

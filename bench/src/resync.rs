@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use xsite::runbook::{self, Action, Event, Options, Site, Sites};
 use xsite::{CacheSet, Mechanism, PushStateStatus};
-use xsite_tests::{SITE_A, SITE_B, Target, TargetKind};
+use xsite_tests::{Grid, GridKind, SITE_A, SITE_B};
 
 use crate::Res;
 use crate::report::ms;
@@ -46,10 +46,10 @@ pub(crate) fn run(rt: &tokio::runtime::Runtime, args: &Args) -> Res<()> {
          Transfer: from the answer to the push request to the last cache's push being OK, as seen by a watcher {}; \
          noticed after: from the same answer to the runbook's own OK status for that cache; polling waste: the difference. \
          Waste bound from events: the time between the runbook's last SENDING and its OK for that cache. \
-         Target: waste ≤ 10% of the transfer or ≤ 100 ms.)\n",
+         Grid: waste ≤ 10% of the transfer or ≤ 100 ms.)\n",
         match kind {
-            TargetKind::Real => "polling the push status over REST every 10 ms",
-            TargetKind::Simulator => "reading the simulator's state every 1 ms",
+            GridKind::Real => "polling the push status over REST every 10 ms",
+            GridKind::Simulator => "reading the simulator's state every 1 ms",
         }
     );
     Ok(())
@@ -62,7 +62,7 @@ type Truth = Arc<Mutex<BTreeMap<String, Instant>>>;
 /// over REST on real servers (every 10 ms, the pending caches only). A cache counts once it was
 /// seen not OK (the runbook clears the status before it pushes) and then OK.
 fn spawn_watcher(
-    target: &Target,
+    target: &Grid,
     caches: Vec<String>,
     truth: Truth,
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -127,7 +127,7 @@ fn spawn_watcher(
     })
 }
 
-async fn fill(target: &Target, site: &str, caches: &CacheSet, n: usize, prefix: &str) -> Res<()> {
+async fn fill(target: &Grid, site: &str, caches: &CacheSet, n: usize, prefix: &str) -> Res<()> {
     if let Some(grid) = target.sim() {
         let handle = grid.site(site).ok_or("no such site")?;
         for cache in caches.names() {
@@ -159,7 +159,7 @@ async fn fill(target: &Target, site: &str, caches: &CacheSet, n: usize, prefix: 
     Ok(())
 }
 
-async fn cache_size(target: &Target, site: &str, cache: &str) -> Res<usize> {
+async fn cache_size(target: &Grid, site: &str, cache: &str) -> Res<usize> {
     if let Some(grid) = target.sim() {
         return Ok(grid.site(site).ok_or("no such site")?.entries(cache).len());
     }
@@ -172,7 +172,7 @@ async fn cache_size(target: &Target, site: &str, cache: &str) -> Res<usize> {
     Ok(size as usize)
 }
 
-async fn resync(target: &Target, args: &Args) -> Res<()> {
+async fn resync(target: &Grid, args: &Args) -> Res<()> {
     let entries = if args.entries.is_empty() {
         vec![1000]
     } else {
@@ -206,7 +206,7 @@ async fn resync(target: &Target, args: &Args) -> Res<()> {
                 .client_as(site, target.admin())
                 .container()
                 .xsite()
-                .take_offline(Target::other(site))
+                .take_offline(Grid::other(site))
                 .await
                 .map_err(|e| e.to_string())?;
         }

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use xsite::Mechanism;
-use xsite_tests::{SITE_A, SITE_B, Target};
+use xsite_tests::{Grid, SITE_A, SITE_B};
 
 use crate::Res;
 use crate::baseline::Bare;
@@ -42,7 +42,7 @@ fn thread_cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
-async fn sdk_overhead(target: &Target, args: &Args) -> Res<()> {
+async fn sdk_overhead(target: &Grid, args: &Args) -> Res<()> {
     let (pairs, rounds) = (args.pairs, args.rounds);
     let cache = "work";
     let take = format!("/rest/v2/caches/{cache}/x-site/backups/{SITE_B}?action=take-offline");

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use xsite::{Client, Mechanism};
-use xsite_tests::{Target, TargetKind};
+use xsite_tests::{Grid, GridKind};
 
 use crate::Res;
 
@@ -28,12 +28,12 @@ pub(crate) fn real_servers() -> bool {
 pub(crate) fn with_target(
     rt: &tokio::runtime::Runtime,
     push_delays_ms: &[u64],
-    measure: impl AsyncFn(&Target) -> Res<()>,
-) -> Res<TargetKind> {
+    measure: impl AsyncFn(&Grid) -> Res<()>,
+) -> Res<GridKind> {
     if real_servers() {
-        let target = rt.block_on(Target::from_env())?;
+        let target = rt.block_on(Grid::from_env())?;
         rt.block_on(reset_around(&target, &measure))?;
-        return Ok(TargetKind::Real);
+        return Ok(GridKind::Real);
     }
     for &delay in push_delays_ms {
         let sim_rt = tokio::runtime::Builder::new_multi_thread()
@@ -48,17 +48,17 @@ pub(crate) fn with_target(
             push_chunk_delay: Duration::ZERO,
             ..xsite_sim::SimOptions::default()
         };
-        let target = sim_rt.block_on(Target::with_simulator(options))?;
+        let target = sim_rt.block_on(Grid::with_simulator(options))?;
         let outcome = rt.block_on(reset_around(&target, &measure));
         // The grid's tasks live on that runtime.
         sim_rt.block_on(target.shutdown());
         sim_rt.shutdown_background();
         outcome?;
     }
-    Ok(TargetKind::Simulator)
+    Ok(GridKind::Simulator)
 }
 
-async fn reset_around(target: &Target, measure: &impl AsyncFn(&Target) -> Res<()>) -> Res<()> {
+async fn reset_around(target: &Grid, measure: &impl AsyncFn(&Grid) -> Res<()>) -> Res<()> {
     target
         .reset()
         .await
@@ -70,19 +70,19 @@ async fn reset_around(target: &Target, measure: &impl AsyncFn(&Target) -> Res<()
 }
 
 /// The target as the headings name it.
-pub(crate) fn describe(target: &Target) -> String {
+pub(crate) fn describe(target: &Grid) -> String {
     if let Ok(label) = std::env::var("XSITE_BENCH_LABEL")
         && !label.is_empty()
     {
         return format!("{label}, site-a {}", target.site_a_url);
     }
     match target.kind {
-        TargetKind::Simulator => format!("simulator (in process), site-a {}", target.site_a_url),
-        TargetKind::Real => format!("real servers, site-a {}", target.site_a_url),
+        GridKind::Simulator => format!("simulator (in process), site-a {}", target.site_a_url),
+        GridKind::Real => format!("real servers, site-a {}", target.site_a_url),
     }
 }
 
 /// An SDK client for a site, as the admin, with the given mechanism.
-pub(crate) fn client(target: &Target, site: &str, mechanism: Mechanism) -> Client {
+pub(crate) fn client(target: &Grid, site: &str, mechanism: Mechanism) -> Client {
     target.client_as(site, target.admin().with_mechanism(mechanism))
 }

@@ -1,6 +1,6 @@
 //! # The conformance suite
 //!
-//! Written once against a [`Target`]: two sites, `site-a` and `site-b`, each backing up the Keycloak
+//! Written once against a [`Grid`]: two sites, `site-a` and `site-b`, each backing up the Keycloak
 //! caches to the other, plus a cache `no-backups` without backups, and two users: an admin
 //! (`developer` / `strong-password` unless `XSITE_USERNAME` / `XSITE_PASSWORD` say otherwise) and an
 //! authenticated user without the admin role (`observer` / `observer-password`, or
@@ -10,7 +10,7 @@
 //!   two-site Infinispan started by `scripts/grid up`).
 //! - Unset: it starts the embedded simulator (`xsite-sim`) in process.
 //!
-//! Every case starts from the same state ([`Target::reset`]): every backup online, push status
+//! Every case starts from the same state ([`Grid::reset`]): every backup online, push status
 //! cleared, take-offline config at its default, caches empty. The cases are listed in
 //! [`cases::all`], each with the upstream test whose intent it ports.
 
@@ -33,7 +33,7 @@ pub const NO_BACKUPS_CACHE: &str = "no-backups";
 
 /// What the suite runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetKind {
+pub enum GridKind {
     /// The embedded simulator, started in process.
     Simulator,
     /// Real servers named by the environment.
@@ -41,7 +41,7 @@ pub enum TargetKind {
 }
 
 /// Two sites and the credentials to use with them.
-pub struct Target {
+pub struct Grid {
     /// The first site's URL (`http://127.0.0.1:11222` for the real harness).
     pub site_a_url: String,
     /// The second site's URL.
@@ -59,15 +59,15 @@ pub struct Target {
     /// (`DIGEST BASIC` when unset), or the simulator's options.
     pub rest_auth: Vec<String>,
     /// Real servers or the simulator.
-    pub kind: TargetKind,
+    pub kind: GridKind,
     sim: Option<xsite_sim::Grid>,
-    /// Why the running case skipped itself, if it did ([`Target::skip`]).
+    /// Why the running case skipped itself, if it did ([`Grid::skip`]).
     skipped: Mutex<Option<String>>,
 }
 
-impl Target {
+impl Grid {
     /// The target the environment names, or a freshly started simulator.
-    pub async fn from_env() -> Result<Target, String> {
+    pub async fn from_env() -> Result<Grid, String> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let username = env("XSITE_USERNAME").unwrap_or_else(|| "developer".to_owned());
         let password = env("XSITE_PASSWORD").unwrap_or_else(|| "strong-password".to_owned());
@@ -79,7 +79,7 @@ impl Target {
             env("XSITE_SITE_A_URL"),
             env("XSITE_SITE_B_URL"),
         ) {
-            (Some(a), Some(b)) => (a, b, TargetKind::Real, None),
+            (Some(a), Some(b)) => (a, b, GridKind::Real, None),
             (None, None) => {
                 let grid = xsite_sim::Grid::start(xsite_sim::SimOptions::default())
                     .await
@@ -87,7 +87,7 @@ impl Target {
                 (
                     grid.site_a_url(),
                     grid.site_b_url(),
-                    TargetKind::Simulator,
+                    GridKind::Simulator,
                     Some(grid),
                 )
             }
@@ -98,7 +98,7 @@ impl Target {
                     );
             }
         };
-        Ok(Target {
+        Ok(Grid {
             site_a_url,
             site_b_url,
             username,
@@ -122,11 +122,11 @@ impl Target {
 
     /// A freshly started simulator with the given options (for example a shorter push delay), and
     /// the default credentials.
-    pub async fn with_simulator(options: xsite_sim::SimOptions) -> Result<Target, String> {
+    pub async fn with_simulator(options: xsite_sim::SimOptions) -> Result<Grid, String> {
         let grid = xsite_sim::Grid::start(options)
             .await
             .map_err(|e| format!("cannot start the simulator: {e}"))?;
-        Ok(Target {
+        Ok(Grid {
             rest_auth: sim_rest_auth(grid.options()),
             site_a_url: grid.site_a_url(),
             site_b_url: grid.site_b_url(),
@@ -135,7 +135,7 @@ impl Target {
             observer_username: xsite_sim::OBSERVER_USER.to_owned(),
             observer_password: xsite_sim::OBSERVER_PASSWORD.to_owned().into(),
             ca_file: None,
-            kind: TargetKind::Simulator,
+            kind: GridKind::Simulator,
             sim: Some(grid),
             skipped: Mutex::new(None),
         })
@@ -231,7 +231,7 @@ impl Target {
         let caches = CacheSet::keycloak_legacy();
         for site in [SITE_A, SITE_B] {
             let client = self.client_as(site, self.admin());
-            let other = Target::other(site);
+            let other = Grid::other(site);
             client.container().xsite().bring_online(other).await?;
             let configs = caches
                 .fan_out(&client, |cache| async move {
@@ -307,8 +307,8 @@ pub struct Case {
     /// The upstream test whose intent it ports, or `xsite` for our own.
     pub ports: &'static str,
     /// The body. A body that cannot exercise its subject on this target says so with
-    /// [`Target::skip`], so that the run counts it as skipped rather than passed.
-    pub run: for<'a> fn(&'a Target) -> CaseFuture<'a>,
+    /// [`Grid::skip`], so that the run counts it as skipped rather than passed.
+    pub run: for<'a> fn(&'a Grid) -> CaseFuture<'a>,
 }
 
 /// Fails the case with a message when the condition is false.
@@ -353,7 +353,7 @@ pub struct Summary {
     pub passed: usize,
     /// Cases that failed, panicked, or whose reset failed; plus a failed final reset.
     pub failed: usize,
-    /// Cases that ran but skipped themselves through [`Target::skip`] (the subject could not be
+    /// Cases that ran but skipped themselves through [`Grid::skip`] (the subject could not be
     /// exercised on this target).
     pub skipped: usize,
     /// Cases whose name matched no filter.
@@ -374,7 +374,7 @@ impl Summary {
 /// Runs every case whose name contains one of the filters (all when empty) against the target the
 /// environment names, printing one line per case and a closing summary line.
 pub async fn run_suite(filters: &[String]) -> Summary {
-    let target = match Target::from_env().await {
+    let target = match Grid::from_env().await {
         Ok(target) => target,
         Err(reason) => {
             println!("conformance: cannot set up the target: {reason}");
@@ -406,7 +406,7 @@ pub async fn run_suite(filters: &[String]) -> Summary {
 /// Runs the given cases against a target, each after a reset, then resets once more; prints one
 /// line per case and the summary. A panic in a case (or in its reset) is that case's failure, and
 /// the run goes on.
-pub async fn run_cases(target: &Target, cases: &[Case], filters: &[String]) -> Summary {
+pub async fn run_cases(target: &Grid, cases: &[Case], filters: &[String]) -> Summary {
     let mut summary = Summary::default();
     for case in cases {
         if !filters.is_empty() && !filters.iter().any(|f| case.name.contains(f.as_str())) {
@@ -480,23 +480,23 @@ async fn caught(run: impl Future<Output = CaseResult>) -> CaseResult {
 mod tests {
     use super::*;
 
-    async fn passes(_: &Target) -> CaseResult {
+    async fn passes(_: &Grid) -> CaseResult {
         Ok(())
     }
 
-    async fn fails(_: &Target) -> CaseResult {
+    async fn fails(_: &Grid) -> CaseResult {
         Err(Failure("on purpose".to_owned()))
     }
 
-    async fn panics(_: &Target) -> CaseResult {
+    async fn panics(_: &Grid) -> CaseResult {
         panic!("on purpose")
     }
 
-    async fn skips(target: &Target) -> CaseResult {
+    async fn skips(target: &Grid) -> CaseResult {
         target.skip("not here")
     }
 
-    fn case(name: &'static str, run: for<'a> fn(&'a Target) -> CaseFuture<'a>) -> Case {
+    fn case(name: &'static str, run: for<'a> fn(&'a Grid) -> CaseFuture<'a>) -> Case {
         Case {
             name,
             ports: "xsite",
@@ -516,7 +516,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_outcome_is_counted_and_a_panic_is_a_failure() {
-        let target = Target::with_simulator(xsite_sim::SimOptions::default())
+        let target = Grid::with_simulator(xsite_sim::SimOptions::default())
             .await
             .unwrap();
         let summary = run_cases(&target, &cases(), &[]).await;
@@ -544,7 +544,7 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_ran_is_a_failed_run() {
-        let target = Target::with_simulator(xsite_sim::SimOptions::default())
+        let target = Grid::with_simulator(xsite_sim::SimOptions::default())
             .await
             .unwrap();
         let none = run_cases(&target, &cases(), &["no-such-case".to_owned()]).await;
@@ -556,7 +556,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_final_reset_is_counted() {
-        let target = Target::with_simulator(xsite_sim::SimOptions::default())
+        let target = Grid::with_simulator(xsite_sim::SimOptions::default())
             .await
             .unwrap();
         target.sim().unwrap().site_a().set_down(true);

@@ -6,7 +6,7 @@ use http_auth::{ChallengeRef, DigestClient, PasswordParams};
 use xsite::{AuthScheme, Credentials, Error, Mechanism};
 
 use super::case;
-use crate::{Case, CaseResult, Failure, SITE_A, SITE_B, Target, ensure};
+use crate::{Case, CaseResult, Failure, Grid, SITE_A, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -20,7 +20,7 @@ pub(super) fn cases() -> Vec<Case> {
     ]
 }
 
-async fn wrong_password(target: &Target) -> CaseResult {
+async fn wrong_password(target: &Grid) -> CaseResult {
     let client = target.client_as(
         SITE_A,
         Credentials::password(target.username.clone(), "not-the-password"),
@@ -34,7 +34,7 @@ async fn wrong_password(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn non_admin_forbidden(target: &Target) -> CaseResult {
+async fn non_admin_forbidden(target: &Grid) -> CaseResult {
     let client = target.client_as(SITE_A, target.observer());
     let work = client.cache("work");
     let xsite = work.xsite();
@@ -90,7 +90,7 @@ struct Offer {
 
 const BACKUPS_PATH: &str = "/rest/v2/caches/work/x-site/backups/";
 
-fn raw_client(target: &Target) -> Result<reqwest::Client, Failure> {
+fn raw_client(target: &Grid) -> Result<reqwest::Client, Failure> {
     let mut builder = reqwest::Client::builder();
     if let Some(ca) = &target.ca_file {
         let pem = std::fs::read(ca).map_err(|e| format!("CA file {ca}: {e}"))?;
@@ -102,7 +102,7 @@ fn raw_client(target: &Target) -> Result<reqwest::Client, Failure> {
 }
 
 /// The challenges of an anonymous request, one per mechanism, in the order the server sent them.
-async fn offers(http: &reqwest::Client, target: &Target) -> Result<Vec<Offer>, Failure> {
+async fn offers(http: &reqwest::Client, target: &Grid) -> Result<Vec<Offer>, Failure> {
     let url = format!("{}{BACKUPS_PATH}", target.site_a_url);
     let response = http.get(&url).send().await.map_err(|e| e.to_string())?;
     ensure!(
@@ -142,7 +142,7 @@ async fn offers(http: &reqwest::Client, target: &Target) -> Result<Vec<Offer>, F
 }
 
 /// Answers a Digest challenge with its own algorithm, twice on the same nonce (`nc` 1 then 2).
-async fn answer_digest(http: &reqwest::Client, target: &Target, offer: &Offer) -> CaseResult {
+async fn answer_digest(http: &reqwest::Client, target: &Grid, offer: &Offer) -> CaseResult {
     let challenges = http_auth::parse_challenges(&offer.header).map_err(|e| e.to_string())?;
     let challenge = challenges
         .iter()
@@ -177,7 +177,7 @@ async fn answer_digest(http: &reqwest::Client, target: &Target, offer: &Offer) -
 }
 
 /// Several calls through the SDK with one mechanism; returns what the client learnt it uses.
-async fn sdk_calls(target: &Target, mechanism: Mechanism) -> Result<Option<AuthScheme>, Error> {
+async fn sdk_calls(target: &Grid, mechanism: Mechanism) -> Result<Option<AuthScheme>, Error> {
     let client = target.client_as(SITE_A, target.admin().with_mechanism(mechanism));
     // Several calls on one client: the learnt mechanism (and the Digest nonce) is reused.
     for _ in 0..3 {
@@ -189,7 +189,7 @@ async fn sdk_calls(target: &Target, mechanism: Mechanism) -> Result<Option<AuthS
 /// The server offers exactly the mechanisms it was started with, in that order; each one offered
 /// works (every Digest algorithm answered on its own, Basic after a challenge and preemptively);
 /// each one not offered is refused; Auto uses the server's first choice.
-async fn digest_and_basic(target: &Target) -> CaseResult {
+async fn digest_and_basic(target: &Grid) -> CaseResult {
     let http = raw_client(target)?;
     let offers = offers(&http, target).await?;
     let offered: Vec<&str> = offers.iter().map(|o| o.mechanism.as_str()).collect();

@@ -1,7 +1,7 @@
 //! Cache clear and replication: the reason the runbooks take the backup offline first.
 
 use super::case;
-use crate::{Case, CaseResult, SITE_B, Target, ensure};
+use crate::{Case, CaseResult, Grid, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -23,7 +23,7 @@ pub(super) fn cases() -> Vec<Case> {
     ]
 }
 
-async fn writes_replicate(target: &Target) -> CaseResult {
+async fn writes_replicate(target: &Grid) -> CaseResult {
     let (a, b) = (target.a(), target.b());
     a.cache("work").put("k1", "from-a").await?;
     let seen = b.cache("work").get("k1").await?;
@@ -39,7 +39,7 @@ async fn writes_replicate(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn clear_replicates_while_online(target: &Target) -> CaseResult {
+async fn clear_replicates_while_online(target: &Grid) -> CaseResult {
     let (a, b) = (target.a(), target.b());
     a.cache("work").put("k", "v").await?;
     ensure!(b.cache("work").get("k").await?.is_some(), "not replicated");
@@ -51,7 +51,7 @@ async fn clear_replicates_while_online(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn clear_stays_local_while_offline(target: &Target) -> CaseResult {
+async fn clear_stays_local_while_offline(target: &Grid) -> CaseResult {
     let (a, b) = (target.a(), target.b());
     a.cache("work").put("k", "v").await?;
     a.cache("work").xsite().take_offline(SITE_B).await?;

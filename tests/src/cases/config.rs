@@ -3,7 +3,7 @@
 use xsite::{ConfigUpdate, Error, StateTransferMode, TakeOfflineConfig};
 
 use super::case;
-use crate::{Case, CaseResult, SITE_B, Target, ensure};
+use crate::{Case, CaseResult, Grid, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -20,7 +20,7 @@ pub(super) fn cases() -> Vec<Case> {
     ]
 }
 
-async fn take_offline_config(target: &Target) -> CaseResult {
+async fn take_offline_config(target: &Grid) -> CaseResult {
     let client = target.a();
     let work = client.cache("work");
     let xsite = work.xsite();
@@ -65,7 +65,7 @@ async fn take_offline_config(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn state_transfer_mode(target: &Target) -> CaseResult {
+async fn state_transfer_mode(target: &Grid) -> CaseResult {
     let client = target.a();
     let work = client.cache("work");
     let xsite = work.xsite();

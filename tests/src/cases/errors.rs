@@ -3,7 +3,7 @@
 use xsite::Error;
 
 use super::case;
-use crate::{Case, CaseResult, NO_BACKUPS_CACHE, SITE_B, Target, ensure};
+use crate::{Case, CaseResult, Grid, NO_BACKUPS_CACHE, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -30,7 +30,7 @@ pub(super) fn cases() -> Vec<Case> {
     ]
 }
 
-async fn unknown_cache(target: &Target) -> CaseResult {
+async fn unknown_cache(target: &Grid) -> CaseResult {
     let client = target.a();
     let cache = client.cache("invalid-cache");
     let err = cache.xsite().backups().await.unwrap_err();
@@ -54,7 +54,7 @@ async fn unknown_cache(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn unknown_site(target: &Target) -> CaseResult {
+async fn unknown_site(target: &Grid) -> CaseResult {
     let client = target.a();
     let work = client.cache("work");
     let xsite = work.xsite();
@@ -87,7 +87,7 @@ async fn unknown_site(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn cache_without_backups(target: &Target) -> CaseResult {
+async fn cache_without_backups(target: &Grid) -> CaseResult {
     let client = target.a();
     let cache = client.cache(NO_BACKUPS_CACHE);
     let err = cache.xsite().backups().await.unwrap_err();
@@ -114,7 +114,7 @@ async fn cache_without_backups(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn container_unknown_site(target: &Target) -> CaseResult {
+async fn container_unknown_site(target: &Grid) -> CaseResult {
     let client = target.a();
     let err = client
         .container()

@@ -1,7 +1,7 @@
 //! Site name, sites view and relay nodes.
 
 use super::case;
-use crate::{Case, CaseResult, SITE_A, SITE_B, Target, ensure};
+use crate::{Case, CaseResult, Grid, SITE_A, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -10,7 +10,7 @@ pub(super) fn cases() -> Vec<Case> {
     ]
 }
 
-async fn site_info(target: &Target) -> CaseResult {
+async fn site_info(target: &Grid) -> CaseResult {
     for site in [SITE_A, SITE_B] {
         let client = target.client_as(site, target.admin());
         let info = client.container().site_info().await?;
@@ -35,7 +35,7 @@ async fn site_info(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn server_version(target: &Target) -> CaseResult {
+async fn server_version(target: &Grid) -> CaseResult {
     let version = target.a().server_version().await?;
     let version = version.ok_or_else(|| "no version".to_owned())?;
     ensure!(version.major >= 14, "unexpected version {version}");

@@ -6,7 +6,7 @@ use futures::{StreamExt, stream};
 use xsite::PushStateStatus;
 
 use super::case;
-use crate::{Case, CaseResult, Failure, SITE_A, SITE_B, Target, ensure, eventually};
+use crate::{Case, CaseResult, Failure, Grid, SITE_A, SITE_B, ensure, eventually};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -54,7 +54,7 @@ async fn wait_push_ok(client: &xsite::Client, cache: &str, site: &str) -> CaseRe
     .await
 }
 
-async fn push_state(target: &Target) -> CaseResult {
+async fn push_state(target: &Grid) -> CaseResult {
     let (a, b) = (target.a(), target.b());
     let work_a = a.cache("work");
     work_a.xsite().take_offline(SITE_B).await?;
@@ -76,7 +76,7 @@ async fn push_state(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn push_all_caches(target: &Target) -> CaseResult {
+async fn push_all_caches(target: &Grid) -> CaseResult {
     let (a, b) = (target.a(), target.b());
     a.container().xsite().take_offline(SITE_B).await?;
     for cache in ["work", "sessions"] {
@@ -108,7 +108,7 @@ pub(crate) const CANCEL_ENTRIES: usize = 2000;
 
 /// Writes [`CANCEL_ENTRIES`] entries to a cache of site-a whose backup to site-b is offline, so
 /// that only a push can bring them to site-b.
-async fn fill_offline(target: &Target, cache: &str) -> CaseResult {
+async fn fill_offline(target: &Grid, cache: &str) -> CaseResult {
     let a = target.a();
     let handle = a.cache(cache);
     handle.xsite().take_offline(SITE_B).await?;
@@ -147,7 +147,7 @@ async fn push_ended(
 }
 
 /// What a cancelled push left on site-b: some entries may have arrived, never all of them.
-async fn interrupted(target: &Target, cache: &str) -> CaseResult {
+async fn interrupted(target: &Grid, cache: &str) -> CaseResult {
     let size = target.b().cache(cache).size().await?;
     ensure!(
         size < CANCEL_ENTRIES as u64,
@@ -156,7 +156,7 @@ async fn interrupted(target: &Target, cache: &str) -> CaseResult {
     Ok(())
 }
 
-async fn cancel_and_clear(target: &Target) -> CaseResult {
+async fn cancel_and_clear(target: &Grid) -> CaseResult {
     let a = target.a();
     let work = a.cache("work");
     let statuses = work.xsite().push_state_status().await?;
@@ -185,7 +185,7 @@ async fn cancel_and_clear(target: &Target) -> CaseResult {
 /// Cancel-receive on the receiving side ends a running push there: the entries stop arriving. The
 /// sender is not told, and its push still ends in OK on the real servers (DIFFERENCES.md, section
 /// B, item 10): an OK push status does not prove that the data arrived.
-async fn cancel_receive(target: &Target) -> CaseResult {
+async fn cancel_receive(target: &Grid) -> CaseResult {
     let a = target.a();
     let b = target.b();
     let work = a.cache("work");
@@ -208,7 +208,7 @@ async fn cancel_receive(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn container_cancel_push(target: &Target) -> CaseResult {
+async fn container_cancel_push(target: &Grid) -> CaseResult {
     let a = target.a();
     for cache in ["work", "sessions"] {
         fill_offline(target, cache).await?;

@@ -7,7 +7,7 @@ use xsite::runbook::{self, Action, Event, Options, Site, Sites};
 use xsite::{CacheSet, Client};
 
 use super::case;
-use crate::{Case, CaseResult, Failure, SITE_A, SITE_B, Target, ensure};
+use crate::{Case, CaseResult, Failure, Grid, SITE_A, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -32,7 +32,7 @@ pub(super) fn cases() -> Vec<Case> {
     ]
 }
 
-fn sites(target: &Target) -> Sites {
+fn sites(target: &Grid) -> Sites {
     Sites::new([
         Site {
             name: SITE_A.to_owned(),
@@ -84,7 +84,7 @@ async fn fill(client: &Client, prefix: &str, count: usize) -> CaseResult {
     Ok(())
 }
 
-async fn status(target: &Target) -> CaseResult {
+async fn status(target: &Grid) -> CaseResult {
     let sites = sites(target);
     let caches = CacheSet::keycloak_legacy();
     let report = runbook::status(&sites, &caches).await;
@@ -122,7 +122,7 @@ async fn status(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn fence(target: &Target) -> CaseResult {
+async fn fence(target: &Grid) -> CaseResult {
     let sites = sites(target);
     let mut events = Vec::new();
     runbook::fence(&sites, SITE_B, &options(), &mut |e| events.push(e))
@@ -150,7 +150,7 @@ async fn fence(target: &Target) -> CaseResult {
 
 /// Site-a holds the truth; site-b diverges (extra keys, changed values) while replication is off;
 /// after resync, site-b holds exactly site-a's entries in every cache.
-async fn diverge_then_resync(target: &Target, good: &str, stale: &str) -> CaseResult {
+async fn diverge_then_resync(target: &Grid, good: &str, stale: &str) -> CaseResult {
     let (good_client, stale_client) = (
         target.client_as(good, target.admin()),
         target.client_as(stale, target.admin()),
@@ -198,17 +198,17 @@ async fn diverge_then_resync(target: &Target, good: &str, stale: &str) -> CaseRe
     Ok(())
 }
 
-async fn resync_data_proof(target: &Target) -> CaseResult {
+async fn resync_data_proof(target: &Grid) -> CaseResult {
     diverge_then_resync(target, SITE_A, SITE_B).await
 }
 
-async fn switch_back(target: &Target) -> CaseResult {
+async fn switch_back(target: &Grid) -> CaseResult {
     diverge_then_resync(target, SITE_B, SITE_A).await
 }
 
 /// Take-offline does not take (something brings the backup online again right after each
 /// take-offline): the workflow stops at step 1, nothing is cleared on either site.
-async fn interlock_step_one(target: &Target) -> CaseResult {
+async fn interlock_step_one(target: &Grid) -> CaseResult {
     fill(&target.a(), "keep", 2).await?;
     let before_a = contents(&target.a()).await?;
     let before_b = contents(&target.b()).await?;
@@ -260,7 +260,7 @@ async fn interlock_step_one(target: &Target) -> CaseResult {
 
 /// The backup of one cache is online when step 2 reaches it: that cache is not cleared, on
 /// either site, and the workflow stops there.
-async fn interlock_before_clear(target: &Target) -> CaseResult {
+async fn interlock_before_clear(target: &Grid) -> CaseResult {
     fill(&target.a(), "keep", 2).await?;
     let before_a = contents(&target.a()).await?;
     let b = target.b();

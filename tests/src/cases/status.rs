@@ -5,7 +5,7 @@ use std::time::Duration;
 use xsite::{CacheSet, NodeStatus, SiteStatus};
 
 use super::case;
-use crate::{Case, CaseResult, Failure, SITE_A, SITE_B, Target, ensure, eventually};
+use crate::{Case, CaseResult, Failure, Grid, SITE_A, SITE_B, ensure, eventually};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -44,10 +44,10 @@ pub(super) fn cases() -> Vec<Case> {
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
-async fn everything_online(target: &Target) -> CaseResult {
+async fn everything_online(target: &Grid) -> CaseResult {
     for site in [SITE_A, SITE_B] {
         let client = target.client_as(site, target.admin());
-        let other = Target::other(site);
+        let other = Grid::other(site);
         let outcomes = CacheSet::keycloak_legacy()
             .fan_out(&client, |cache| async move {
                 Ok((
@@ -82,7 +82,7 @@ async fn everything_online(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn cache_offline_online(target: &Target) -> CaseResult {
+async fn cache_offline_online(target: &Grid) -> CaseResult {
     let client = target.a();
     let work = client.cache("work");
     work.xsite().take_offline(SITE_B).await?;
@@ -107,7 +107,7 @@ async fn cache_offline_online(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn take_offline_idempotent(target: &Target) -> CaseResult {
+async fn take_offline_idempotent(target: &Grid) -> CaseResult {
     let client = target.a();
     let work = client.cache("work");
     work.xsite().take_offline(SITE_B).await?;
@@ -123,7 +123,7 @@ async fn take_offline_idempotent(target: &Target) -> CaseResult {
     Ok(())
 }
 
-async fn container_mixed_then_offline(target: &Target) -> CaseResult {
+async fn container_mixed_then_offline(target: &Grid) -> CaseResult {
     let client = target.a();
     client
         .cache("sessions")
@@ -160,7 +160,7 @@ async fn container_mixed_then_offline(target: &Target) -> CaseResult {
     .await
 }
 
-async fn container_offline_online(target: &Target) -> CaseResult {
+async fn container_offline_online(target: &Grid) -> CaseResult {
     let client = target.b();
     let results = client.container().xsite().take_offline(SITE_A).await?;
     let names: Vec<&str> = results.keys().map(String::as_str).collect();
@@ -187,7 +187,7 @@ async fn container_offline_online(target: &Target) -> CaseResult {
 
 /// A fan-out of per-cache take-offline and bring-online over the eight caches: sent concurrently,
 /// these deadlock Infinispan 15+; the SDK sends them one at a time, so this must complete.
-async fn fan_out_state_changes(target: &Target) -> CaseResult {
+async fn fan_out_state_changes(target: &Grid) -> CaseResult {
     let client = target.a();
     let caches = CacheSet::keycloak_legacy();
     for round in 0..2 {

@@ -212,6 +212,7 @@ pub fn hint(line: &str) -> Option<String> {
         return None;
     }
     help::synopses()
+        .iter()
         .filter(|s| s.starts_with(line) && s.len() > line.len())
         .min_by_key(|s| s.len())
         .map(|s| s[line.len()..].to_owned())

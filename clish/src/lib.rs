@@ -37,7 +37,7 @@ pub use lint::{Diagnostic, Severity, has_errors, lint};
 pub use messages::{ExceptionClass, Mode};
 pub use parser::{ParseError, ParseErrorKind, Parser, parse_line};
 pub use script::{LineItem, MARKER_PREFIX, Script, ScriptError, ScriptLine, parse_script};
-pub use spec::{CommandInfo, OptionInfo, command_info, command_names};
+pub use spec::{CommandInfo, OptionInfo, command_info, command_names, typed_command_names};
 pub use vars::{NoVars, Substituted, Vars, substitute};
 pub use version::{CliVersion, VersionParseError};
 

@@ -621,6 +621,8 @@ pub struct OptionInfo {
 /// What a command (or group) accepts, for completion and help.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandInfo {
+    /// Its other names (`exit` and `bye` for `quit`).
+    pub aliases: Vec<&'static str>,
     /// Its sub-commands (empty unless a group).
     pub subcommands: Vec<&'static str>,
     /// Its options, in cli.sh's order.
@@ -638,6 +640,7 @@ pub fn command_info(path: &[&str]) -> Option<CommandInfo> {
         spec = spec.children.iter().find(|c| c.name == *name)?;
     }
     Some(CommandInfo {
+        aliases: spec.aliases.to_vec(),
         subcommands: spec.children.iter().map(|c| c.name).collect(),
         options: spec
             .options
@@ -651,6 +654,11 @@ pub fn command_info(path: &[&str]) -> Option<CommandInfo> {
             .collect(),
         takes_arguments: !matches!(spec.arg, ArgSpec::None),
     })
+}
+
+/// The commands this crate types (the ones [`command_info`] knows), by their main name.
+pub fn typed_command_names() -> Vec<&'static str> {
+    TYPED.iter().map(|s| s.name).collect()
 }
 
 /// The names of every command cli.sh has in batch mode, plus `help` and `quit` (interactive),

@@ -1017,6 +1017,10 @@ fn command_tables_for_completion() {
         assert!(command_info(&[name]).is_some(), "{name}");
     }
     assert_eq!(command_info(&["quit"]).unwrap().aliases, ["exit", "bye"]);
+    // cli.sh's descriptions, which its group usage prints.
+    assert_eq!(site.description, Some("Manages backup sites"));
+    assert_eq!(take.description, Some("Takes a site offline"));
+    assert_eq!(command_info(&["connect"]).unwrap().description, None);
 }
 
 /// One run of the real cli.sh recorded in `fixtures/` (see `fixtures/README.md`).

@@ -195,56 +195,25 @@ pub fn usage(path: &[&str]) -> Option<String> {
     Some(text)
 }
 
-/// A group: its path, its description, and its sub-commands with their descriptions.
-type Group = (
-    &'static [&'static str],
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
-
-/// The groups whose usage cli.sh prints when they run without a sub-command: the
-/// description and each sub-command's description, as cli.sh shows them.
-const GROUPS: &[Group] = &[
-    (
-        &["site"],
-        "Manages backup sites",
-        &[
-            ("status", "Shows site status"),
-            ("bring-online", "Brings a site online"),
-            ("take-offline", "Takes a site offline"),
-            ("push-site-state", "Starts pushing state to a site"),
-            ("cancel-push-state", "Cancels pushing state to a site"),
-            ("cancel-receive-state", "Cancels receiving state to a site"),
-            ("push-site-status", "Shows the status of pushing to a site"),
-            ("clear-push-site-status", "Clears the push state status"),
-            ("view", "Prints the global sites view"),
-            ("name", "Prints the local site name"),
-            (
-                "state-transfer-mode",
-                "Controls the cross-site state transfer mode.",
-            ),
-            (
-                "is-relay-node",
-                "Returns true if the node handles relay messages between clusters.",
-            ),
-            ("relay-nodes", "Returns the list of relay nodes."),
-        ],
-    ),
-    (
-        &["site", "state-transfer-mode"],
-        "Controls the cross-site state transfer mode.",
-        &[
-            ("get", "Retrieves the cross-site state transfer mode."),
-            ("set", "Sets the cross-site state transfer mode."),
-        ],
-    ),
-];
-
 /// A group's usage as Aesh prints it (recorded from the real cli.sh in
 /// `docs/real-server/cli-samples`): in batch mode every command is a sub-command of `batch`,
 /// and sub-command names are blue when `color` is on. Ends with an empty line, as cli.sh's.
 pub fn group_usage(path: &[&str], mode: Mode, color: bool) -> Option<String> {
-    let (_, description, children) = GROUPS.iter().find(|(p, _, _)| *p == path)?;
+    // The group, its description and its sub-commands' are the shared grammar's.
+    let info = xsite_clish::command_info(path)?;
+    let description = info.description?;
+    let children: Vec<(&str, &str)> = info
+        .subcommands
+        .iter()
+        .map(|name| {
+            let child: Vec<&str> = path.iter().copied().chain([*name]).collect();
+            let about = xsite_clish::command_info(&child).and_then(|c| c.description);
+            (*name, about.unwrap_or(""))
+        })
+        .collect();
+    if children.is_empty() {
+        return None;
+    }
     let prefix = match mode {
         Mode::Batch => "batch ",
         Mode::Interactive => "",
@@ -260,7 +229,7 @@ pub fn group_usage(path: &[&str], mode: Mode, color: bool) -> Option<String> {
         path.join(" "),
         path.last().unwrap_or(&"")
     );
-    for (name, about) in children.iter() {
+    for (name, about) in &children {
         let padding = " ".repeat(width - name.len());
         let shown = if color {
             format!("{}{name}{}", ansi::COMMAND_NAME_START, ansi::RESET)
@@ -348,25 +317,75 @@ mod tests {
         assert!(site.contains("\n    status                  Shows site status\n"));
     }
 
+    /// Every path of the shared grammar, parents first.
+    fn grammar_paths() -> Vec<Vec<&'static str>> {
+        fn walk(path: Vec<&'static str>, out: &mut Vec<Vec<&'static str>>) {
+            let Some(info) = xsite_clish::command_info(&path) else {
+                return;
+            };
+            out.push(path.clone());
+            for sub in info.subcommands {
+                let mut child = path.clone();
+                child.push(sub);
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        for name in xsite_clish::typed_command_names() {
+            walk(vec![name], &mut out);
+        }
+        out
+    }
+
     #[test]
-    fn every_site_subcommand_has_help() {
-        for sub in [
-            "status",
-            "bring-online",
-            "take-offline",
-            "push-site-state",
-            "cancel-push-state",
-            "cancel-receive-state",
-            "push-site-status",
-            "clear-push-site-status",
-            "state-transfer-mode",
-            "view",
-            "name",
-            "is-relay-node",
-            "relay-nodes",
-        ] {
-            assert!(usage(&["site", sub]).is_some(), "{sub}");
+    fn every_command_of_the_grammar_has_help_and_no_other() {
+        let paths = grammar_paths();
+        for path in &paths {
+            assert!(usage(path).is_some(), "{path:?}");
+        }
+        for (path, _, _) in written() {
+            assert!(paths.iter().any(|p| p == path), "{path:?}");
         }
         assert!(usage(&["site"]).unwrap().contains("Sub-commands:"));
+    }
+
+    #[test]
+    fn synopses_name_the_grammar_s_options_and_sub_commands() {
+        for (path, synopsis, _) in written() {
+            let info = xsite_clish::command_info(path).unwrap();
+            let rest = synopsis
+                .strip_prefix(path.join(" ").as_str())
+                .unwrap_or_else(|| panic!("{synopsis}"));
+            // `site <status|bring-online|…>`: exactly the grammar's sub-commands.
+            if let Some(choices) = rest.strip_prefix(" <")
+                && !info.subcommands.is_empty()
+            {
+                let choices = &choices[..choices.find('>').unwrap()];
+                let mut named: Vec<&str> = choices.split('|').collect();
+                let mut subcommands = info.subcommands.clone();
+                named.sort_unstable();
+                subcommands.sort_unstable();
+                assert_eq!(named, subcommands, "{synopsis}");
+            }
+            // Every option a synopsis shows is one of the command's (or its sub-commands').
+            let mut options = info.options.clone();
+            for sub in &info.subcommands {
+                let child: Vec<&str> = path.iter().copied().chain([*sub]).collect();
+                options.extend(xsite_clish::command_info(&child).unwrap().options);
+            }
+            for word in rest.split([' ', '[', ']', '|', '(', ')']) {
+                let name = word.split('=').next().unwrap_or(word);
+                let known = if let Some(long) = name.strip_prefix("--") {
+                    options.iter().any(|o| o.long == long)
+                } else if let Some(short) = name.strip_prefix('-') {
+                    options
+                        .iter()
+                        .any(|o| o.short.map(String::from).as_deref() == Some(short))
+                } else {
+                    true
+                };
+                assert!(known, "{synopsis}: {name}");
+            }
+        }
     }
 }

@@ -139,10 +139,14 @@ enum TopCommand {
         #[arg(value_enum, value_name = "SHELL")]
         shell: manual::Shell,
     },
-    /// Prints the man page (roff) on stdout.
+    /// Prints the man page (roff) on stdout, or a command's (xsite man runbook resync).
     ///
     /// For example: xsite man > ~/.local/share/man/man1/xsite.1
-    Man,
+    Man {
+        /// The command whose page to print (default: xsite's own).
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -165,7 +169,7 @@ fn main() -> ExitCode {
         Some(TopCommand::Completions { shell }) => {
             Some(Ok(manual::completions(&mut Args::command(), shell)))
         }
-        Some(TopCommand::Man) => Some(manual::man_page(Args::command())),
+        Some(TopCommand::Man { command }) => Some(manual::man_page(Args::command(), &command)),
         Some(TopCommand::Own(extension)) => {
             args.command = Some(*extension);
             None
@@ -177,7 +181,11 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("xsite: {e}");
-                ExitCode::FAILURE
+                // A command that does not exist is a usage error, as clap's own.
+                match e.kind() {
+                    std::io::ErrorKind::InvalidInput => ExitCode::from(2),
+                    _ => ExitCode::FAILURE,
+                }
             }
         };
     }

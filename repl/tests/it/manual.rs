@@ -67,3 +67,22 @@ fn the_man_page_is_roff_and_names_the_options() {
         assert!(stdout.contains(option), "no {option} in {stdout}");
     }
 }
+
+#[test]
+fn the_pages_the_man_page_names_exist() {
+    let (_, main, _) = run(&["man"]);
+    assert!(main.contains(r"xsite\-runbook(1)"), "{main}");
+    let (code, page, stderr) = run(&["man", "runbook", "resync"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(page.contains("\n.TH xsite-runbook-resync 1 "), "{page}");
+    for option in [r"\-\-from", r"\-\-to", r"\-\-step\-deadline"] {
+        assert!(page.contains(option), "no {option} in {page}");
+    }
+    let (code, stdout, stderr) = run(&["man", "runbook", "nope"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("no man page for 'runbook nope'"),
+        "{stderr}"
+    );
+}

@@ -115,7 +115,10 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
         match kind {
             "cache" => names.caches.clone(),
             "site" => names.sites.clone(),
-            "mode" => owned(&["AUTO", "MANUAL"]),
+            "mode" => xsite_clish::TransferMode::ALL
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect(),
             _ => Vec::new(),
         }
     };

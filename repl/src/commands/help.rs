@@ -350,6 +350,21 @@ mod tests {
     }
 
     #[test]
+    fn the_overview_lists_each_of_xsite_s_own_commands() {
+        let mut listed: Vec<&str> = ENTRIES
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Own(name) => Some(*name),
+                Entry::Written { .. } => None,
+            })
+            .collect();
+        let mut names = commands::extension_names();
+        listed.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(listed, names);
+    }
+
+    #[test]
     fn synopses_name_the_grammar_s_options_and_sub_commands() {
         for (path, synopsis, _) in written() {
             let info = xsite_clish::command_info(path).unwrap();

@@ -97,14 +97,12 @@ pub fn extension_usages() -> Vec<(Vec<String>, String)> {
 /// `runbook resync --help` prints it in the shell (both come from the clap definition that
 /// parses it); `None` for a path that is not one of them.
 pub fn extension_help(path: &[&str]) -> Option<String> {
-    let mut command = &extension_command();
-    for name in path {
-        command = visible_subcommands(command).find(|c| c.get_name() == *name)?;
-    }
-    if path.is_empty() {
-        return None;
-    }
     let (name, args) = path.split_first()?;
+    // Only a path that exists: clap would print the nearest command's help for the rest.
+    let mut command = &extension_command();
+    for word in path {
+        command = visible_subcommands(command).find(|c| c.get_name() == *word)?;
+    }
     let raw = RawCommand {
         name: (*name).to_owned(),
         args: args

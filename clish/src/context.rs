@@ -297,6 +297,9 @@ pub enum TransferMode {
 }
 
 impl TransferMode {
+    /// Every mode, in the order completion offers them.
+    pub const ALL: [TransferMode; 2] = [TransferMode::Auto, TransferMode::Manual];
+
     /// The enum constant name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -531,10 +534,8 @@ fn resolve_site(site: &SiteCommand, context: &Context) -> Result<Resolution, Res
             // The cache is looked up first, then the mode (`Site.SetStateTransferMode.exec`).
             let cache = cache_or_context(cache)?;
             let upper = mode.to_uppercase();
-            let mode = match upper.as_str() {
-                "AUTO" => TransferMode::Auto,
-                "MANUAL" => TransferMode::Manual,
-                _ => return Err(ResolveError::InvalidMode { value: upper }),
+            let Some(mode) = TransferMode::ALL.into_iter().find(|m| m.as_str() == upper) else {
+                return Err(ResolveError::InvalidMode { value: upper });
             };
             Ok(Resolution {
                 target: Target::Cache(cache),

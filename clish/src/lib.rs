@@ -9,6 +9,9 @@
 //! - [`resolve`]: what a command acts on in a [`Context`] (the `cd` location, the connection,
 //!   the [`CliVersion`]), with the errors cli.sh gives only when the command runs.
 //! - [`lint`]: every reason cli.sh would fail on a script, before it reaches a cluster.
+//! - [`command_info`] / [`typed_command_names`]: the grammar the parser reads (commands,
+//!   aliases, sub-commands, options, cli.sh's descriptions of sub-commands), for completion and
+//!   help.
 //!
 //! The message texts are in one private module, `messages`, each with its source.
 
@@ -37,7 +40,7 @@ pub use lint::{Diagnostic, Severity, has_errors, lint};
 pub use messages::{ExceptionClass, Mode};
 pub use parser::{ParseError, ParseErrorKind, Parser, parse_line};
 pub use script::{LineItem, MARKER_PREFIX, Script, ScriptError, ScriptLine, parse_script};
-pub use spec::{CommandInfo, OptionInfo, command_info, command_names};
+pub use spec::{CommandInfo, OptionInfo, command_info, command_names, typed_command_names};
 pub use vars::{NoVars, Substituted, Vars, substitute};
 pub use version::{CliVersion, VersionParseError};
 

@@ -217,9 +217,9 @@ pub fn batch_error_line(file: &str, line: usize, text: &str) -> String {
     format!("{BATCH_ERROR}{file}, line {line}: '{text}'")
 }
 
-/// The prefix of [`batch_error`] up to 16.0.8.
+/// The prefix of the batch error line up to 16.0.8 ([`error_executing_file`]).
 pub const ERROR_EXECUTING_FILE: &str = "Error executing file: ";
-/// The prefix of [`batch_error`] from 16.0.9.
+/// The prefix of the batch error line from 16.0.9 ([`batch_error_line`]).
 pub const BATCH_ERROR: &str = "Batch error: ";
 
 // ---- The REST connection (`RestConnection.handleResponseStatus` and the CLI's message bundle).

@@ -80,6 +80,9 @@ pub(crate) struct CmdSpec {
     pub arg: ArgSpec,
     /// Its sub-commands (empty unless a group).
     pub children: &'static [CmdSpec],
+    /// The description cli.sh prints for it in its group's usage (recorded from the real
+    /// cli.sh, `docs/real-server/cli-samples`); `None` where none is recorded.
+    pub description: Option<&'static str>,
 }
 
 const fn leaf(name: &'static str, options: &'static [OptSpec], arg: ArgSpec) -> CmdSpec {
@@ -89,6 +92,19 @@ const fn leaf(name: &'static str, options: &'static [OptSpec], arg: ArgSpec) -> 
         options,
         arg,
         children: &[],
+        description: None,
+    }
+}
+
+/// A sub-command without arguments, with cli.sh's description of it.
+const fn sub(
+    name: &'static str,
+    description: &'static str,
+    options: &'static [OptSpec],
+) -> CmdSpec {
+    CmdSpec {
+        description: Some(description),
+        ..leaf(name, options, ArgSpec::None)
     }
 }
 
@@ -106,63 +122,77 @@ pub(crate) const SITE: CmdSpec = CmdSpec {
     aliases: &[],
     options: &[HELP],
     arg: ArgSpec::None,
+    description: Some("Manages backup sites"),
     children: &[
-        leaf(
+        sub(
             "status",
+            "Shows site status",
             &[
                 val("cache", Some('c')),
                 flag("all-caches", Some('a')),
                 val("site", Some('s')),
                 HELP,
             ],
-            ArgSpec::None,
         ),
-        leaf("bring-online", SITE_ACTION, ArgSpec::None),
-        leaf("take-offline", SITE_ACTION, ArgSpec::None),
-        leaf("push-site-state", SITE_ACTION, ArgSpec::None),
-        leaf("cancel-push-state", SITE_ACTION, ArgSpec::None),
-        leaf(
+        sub("bring-online", "Brings a site online", SITE_ACTION),
+        sub("take-offline", "Takes a site offline", SITE_ACTION),
+        sub(
+            "push-site-state",
+            "Starts pushing state to a site",
+            SITE_ACTION,
+        ),
+        sub(
+            "cancel-push-state",
+            "Cancels pushing state to a site",
+            SITE_ACTION,
+        ),
+        sub(
             "cancel-receive-state",
+            "Cancels receiving state to a site",
             &[req("cache", Some('c')), req("site", Some('s')), HELP],
-            ArgSpec::None,
         ),
-        leaf(
+        sub(
             "push-site-status",
+            "Shows the status of pushing to a site",
             &[req("cache", Some('c')), HELP],
-            ArgSpec::None,
         ),
-        leaf(
+        sub(
             "clear-push-site-status",
+            "Clears the push state status",
             &[req("cache", Some('c')), HELP],
-            ArgSpec::None,
         ),
-        leaf("view", &[HELP], ArgSpec::None),
-        leaf("name", &[HELP], ArgSpec::None),
+        sub("view", "Prints the global sites view", &[HELP]),
+        sub("name", "Prints the local site name", &[HELP]),
         CmdSpec {
             name: "state-transfer-mode",
             aliases: &[],
             options: &[HELP],
             arg: ArgSpec::None,
+            description: Some("Controls the cross-site state transfer mode."),
             children: &[
-                leaf(
+                sub(
                     "get",
+                    "Retrieves the cross-site state transfer mode.",
                     &[HELP, val("cache", Some('c')), req("site", Some('s'))],
-                    ArgSpec::None,
                 ),
-                leaf(
+                sub(
                     "set",
+                    "Sets the cross-site state transfer mode.",
                     &[
                         HELP,
                         val("cache", Some('c')),
                         req("site", Some('s')),
                         req("mode", Some('m')),
                     ],
-                    ArgSpec::None,
                 ),
             ],
         },
-        leaf("is-relay-node", &[HELP], ArgSpec::None),
-        leaf("relay-nodes", &[HELP], ArgSpec::None),
+        sub(
+            "is-relay-node",
+            "Returns true if the node handles relay messages between clusters.",
+            &[HELP],
+        ),
+        sub("relay-nodes", "Returns the list of relay nodes.", &[HELP]),
     ],
 };
 
@@ -235,11 +265,8 @@ pub(crate) const HELP_CMD: CmdSpec = leaf("help", &[], ArgSpec::Many);
 
 /// `quit`, also `exit` and `bye` (`Quit.java`; interactive only).
 pub(crate) const QUIT: CmdSpec = CmdSpec {
-    name: "quit",
     aliases: &["exit", "bye"],
-    options: &[HELP],
-    arg: ArgSpec::None,
-    children: &[],
+    ..leaf("quit", &[HELP], ArgSpec::None)
 };
 
 /// The commands this crate types.
@@ -621,6 +648,11 @@ pub struct OptionInfo {
 /// What a command (or group) accepts, for completion and help.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandInfo {
+    /// Its other names (`exit` and `bye` for `quit`).
+    pub aliases: Vec<&'static str>,
+    /// The description cli.sh prints for it in its group's usage (`Shows site status`), where
+    /// recorded.
+    pub description: Option<&'static str>,
     /// Its sub-commands (empty unless a group).
     pub subcommands: Vec<&'static str>,
     /// Its options, in cli.sh's order.
@@ -638,6 +670,8 @@ pub fn command_info(path: &[&str]) -> Option<CommandInfo> {
         spec = spec.children.iter().find(|c| c.name == *name)?;
     }
     Some(CommandInfo {
+        aliases: spec.aliases.to_vec(),
+        description: spec.description,
         subcommands: spec.children.iter().map(|c| c.name).collect(),
         options: spec
             .options
@@ -651,6 +685,11 @@ pub fn command_info(path: &[&str]) -> Option<CommandInfo> {
             .collect(),
         takes_arguments: !matches!(spec.arg, ArgSpec::None),
     })
+}
+
+/// The commands this crate types (the ones [`command_info`] knows), by their main name.
+pub fn typed_command_names() -> Vec<&'static str> {
+    TYPED.iter().map(|s| s.name).collect()
 }
 
 /// The names of every command cli.sh has in batch mode, plus `help` and `quit` (interactive),

@@ -1011,6 +1011,16 @@ fn command_tables_for_completion() {
     assert!(command_info(&["echo"]).unwrap().takes_arguments);
     let names = command_names();
     assert!(names.contains(&"site") && names.contains(&"stats") && names.contains(&"quit"));
+    let typed = typed_command_names();
+    assert!(typed.contains(&"site") && typed.contains(&"quit") && !typed.contains(&"stats"));
+    for name in typed {
+        assert!(command_info(&[name]).is_some(), "{name}");
+    }
+    assert_eq!(command_info(&["quit"]).unwrap().aliases, ["exit", "bye"]);
+    // cli.sh's descriptions, which its group usage prints.
+    assert_eq!(site.description, Some("Manages backup sites"));
+    assert_eq!(take.description, Some("Takes a site offline"));
+    assert_eq!(command_info(&["connect"]).unwrap().description, None);
 }
 
 /// One run of the real cli.sh recorded in `fixtures/` (see `fixtures/README.md`).

@@ -59,9 +59,9 @@ impl Executor {
         Executor {
             session,
             console,
-            parser: commands::EXTENSIONS
-                .iter()
-                .fold(Parser::new(), |parser, name| parser.with_extension(*name)),
+            parser: commands::extension_names()
+                .into_iter()
+                .fold(Parser::new(), |parser, name| parser.with_extension(name)),
         }
     }
 

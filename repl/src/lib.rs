@@ -25,6 +25,7 @@ pub mod error;
 pub mod exec;
 pub mod history;
 pub mod interrupt;
+pub mod manual;
 pub mod progress;
 pub mod prompt;
 pub mod render;

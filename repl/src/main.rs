@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use xsite_clish::{Command, Connect, Mode, split_url_password, url_has_password};
 use xsite_repl::commands::{self, Extension};
@@ -20,7 +20,7 @@ use xsite_repl::prompt::TtyPrompter;
 use xsite_repl::script_file::{self, OnError, Properties};
 use xsite_repl::session::{Session, TlsSettings};
 use xsite_repl::sites::{SiteConfig, SiteRegistry};
-use xsite_repl::{history, interrupt, shell};
+use xsite_repl::{history, interrupt, manual, shell};
 
 /// A cli.sh-compatible shell for Infinispan / Red Hat Data Grid cross-site replication.
 #[derive(Debug, Parser)]
@@ -116,9 +116,37 @@ struct Args {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     verbose: u8,
 
-    /// xsite's own commands, one-shot (they also work in the shell and in batch files).
+    /// xsite's own commands, and the completion script and man page of this binary.
     #[command(subcommand)]
+    top: Option<TopCommand>,
+
+    /// xsite's own command, one-shot (taken out of `top`).
+    #[arg(skip)]
     command: Option<Extension>,
+}
+
+/// The sub-commands of the binary.
+#[derive(Debug, Subcommand)]
+enum TopCommand {
+    /// xsite's own commands, one-shot (they also work in the shell and in batch files).
+    #[command(flatten)]
+    Own(Box<Extension>),
+    /// Prints the shell completion script on stdout.
+    ///
+    /// For example: xsite completions bash > ~/.local/share/bash-completion/completions/xsite
+    Completions {
+        /// The shell.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: manual::Shell,
+    },
+    /// Prints the man page (roff) on stdout, or a command's (xsite man runbook resync).
+    ///
+    /// For example: xsite man > ~/.local/share/man/man1/xsite.1
+    Man {
+        /// The command whose page to print (default: xsite's own).
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -135,7 +163,32 @@ enum ColorArg {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    // Generated from the clap definition above: the options and commands the binary accepts.
+    let generated = match args.top.take() {
+        Some(TopCommand::Completions { shell }) => {
+            Some(Ok(manual::completions(&mut Args::command(), shell)))
+        }
+        Some(TopCommand::Man { command }) => Some(manual::man_page(Args::command(), &command)),
+        Some(TopCommand::Own(extension)) => {
+            args.command = Some(*extension);
+            None
+        }
+        None => None,
+    };
+    if let Some(bytes) = generated {
+        return match bytes.and_then(|b| manual::print(&b)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xsite: {e}");
+                // A command that does not exist is a usage error, as clap's own.
+                match e.kind() {
+                    std::io::ErrorKind::InvalidInput => ExitCode::from(2),
+                    _ => ExitCode::FAILURE,
+                }
+            }
+        };
+    }
     init_logging(args.verbose);
     let code = match run(args) {
         Ok(code) => code,

@@ -20,65 +20,52 @@ use crate::exec::{Executor, Outcome};
 use crate::history;
 use crate::session::{Names, SharedNames};
 
-/// The top-level commands.
-const COMMANDS: [&str; 13] = [
-    "batch-check",
-    "batch-cr",
-    "cd",
-    "clearcache",
-    "connect",
-    "disconnect",
-    "echo",
-    "exit",
-    "help",
-    "ls",
-    "quit",
-    "runbook",
-    "site",
-];
+/// The other name of `quit` that completion offers (cli.sh's grammar also has `bye`).
+const QUIT_ALIAS: &str = "exit";
 
-/// `site` sub-commands.
-const SITE_SUBCOMMANDS: [&str; 13] = [
-    "bring-online",
-    "cancel-push-state",
-    "cancel-receive-state",
-    "clear-push-site-status",
-    "is-relay-node",
-    "name",
-    "push-site-state",
-    "push-site-status",
-    "relay-nodes",
-    "state-transfer-mode",
-    "status",
-    "take-offline",
-    "view",
-];
+/// The top-level commands, sorted: the cli.sh commands the shared grammar types, and xsite's own
+/// (from their clap definition).
+fn commands() -> Vec<String> {
+    let mut names: Vec<String> = xsite_clish::typed_command_names()
+        .into_iter()
+        .chain([QUIT_ALIAS])
+        .map(str::to_owned)
+        .chain(crate::commands::extension_names())
+        .collect();
+    names.sort();
+    names
+}
 
-const CONNECT_OPTIONS: [&str; 10] = [
-    "--context-path",
-    "--hostname-verifier",
-    "--keystore",
-    "--keystore-password",
-    "--password",
-    "--provider",
-    "--truststore",
-    "--truststore-password",
-    "--trustall",
-    "--username",
-];
+/// What completes after a cli.sh command path (`["site"]`, `["site", "take-offline"]`), from
+/// the shared grammar: its sub-commands, or else its options (without `--help`), sorted.
+fn grammar_words(path: &[&str]) -> Vec<String> {
+    let Some(info) = xsite_clish::command_info(path) else {
+        return Vec::new();
+    };
+    let mut words: Vec<String> = if info.subcommands.is_empty() {
+        info.options
+            .iter()
+            .filter(|o| o.long != "help")
+            .map(|o| format!("--{}", o.long))
+            .collect()
+    } else {
+        info.subcommands.iter().map(|s| (*s).to_owned()).collect()
+    };
+    words.sort();
+    words
+}
 
-/// The options of a `site` sub-command path.
-fn site_options(path: &[&str]) -> &'static [&'static str] {
-    match path {
-        ["status" | "bring-online" | "take-offline" | "push-site-state" | "cancel-push-state"] => {
-            &["--all-caches", "--cache", "--site"]
-        }
-        ["cancel-receive-state"] => &["--cache", "--site"],
-        ["push-site-status" | "clear-push-site-status"] => &["--cache"],
-        ["state-transfer-mode", "get"] => &["--cache", "--site"],
-        ["state-transfer-mode", "set"] => &["--cache", "--mode", "--site"],
-        _ => &[],
-    }
+/// The runbook workflows, sorted, from their clap definition.
+fn runbook_workflows() -> Vec<String> {
+    let mut names: Vec<String> = crate::commands::extension_usages()
+        .into_iter()
+        .filter_map(|(path, _)| match path.as_slice() {
+            [runbook, workflow] if runbook == "runbook" => Some(workflow.clone()),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// The options of a `runbook` workflow, for completion: read from its clap definition (the one
@@ -128,7 +115,10 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
         match kind {
             "cache" => names.caches.clone(),
             "site" => names.sites.clone(),
-            "mode" => owned(&["AUTO", "MANUAL"]),
+            "mode" => xsite_clish::TransferMode::ALL
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect(),
             _ => Vec::new(),
         }
     };
@@ -152,7 +142,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     }
 
     let Some((command, rest)) = before.split_first() else {
-        return (start, filter(owned(&COMMANDS)));
+        return (start, filter(commands()));
     };
     let candidates = match *command {
         "site" => {
@@ -161,21 +151,15 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 .copied()
                 .filter(|w| !w.starts_with('-'))
                 .collect();
-            match positional.as_slice() {
-                [] => owned(&SITE_SUBCOMMANDS),
-                ["state-transfer-mode"] => owned(&["get", "set"]),
-                path => {
-                    let used: Vec<&str> = rest
-                        .iter()
-                        .map(|w| w.split('=').next().unwrap_or(w))
-                        .collect();
-                    site_options(path)
-                        .iter()
-                        .filter(|o| !used.contains(o))
-                        .map(|o| (*o).to_owned())
-                        .collect()
-                }
-            }
+            let used: Vec<&str> = rest
+                .iter()
+                .map(|w| w.split('=').next().unwrap_or(w))
+                .collect();
+            let path: Vec<&str> = std::iter::once("site").chain(positional).collect();
+            grammar_words(&path)
+                .into_iter()
+                .filter(|w| !used.contains(&w.as_str()))
+                .collect()
         }
         "clearcache" if rest.is_empty() => names.caches.clone(),
         "cd" | "ls" if rest.is_empty() => {
@@ -183,8 +167,8 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             paths.extend(names.caches.iter().map(|c| format!("caches/{c}")));
             paths
         }
-        "connect" => owned(&CONNECT_OPTIONS),
-        "runbook" if rest.is_empty() => owned(&["fence", "resync", "sites", "status"]),
+        "connect" => grammar_words(&["connect"]),
+        "runbook" if rest.is_empty() => runbook_workflows(),
         "runbook" => match rest.last().copied() {
             Some("--from" | "--to" | "--site") => names.sites.clone(),
             Some("--cache-set") => owned(&["keycloak-25", "keycloak-26"]),
@@ -199,8 +183,8 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                     .collect()
             }
         },
-        "help" if rest.is_empty() => owned(&COMMANDS),
-        "help" if rest == ["site"] => owned(&SITE_SUBCOMMANDS),
+        "help" if rest.is_empty() => commands(),
+        "help" if rest == ["site"] => grammar_words(&["site"]),
         _ => Vec::new(),
     };
     (start, filter(candidates))
@@ -212,6 +196,7 @@ pub fn hint(line: &str) -> Option<String> {
         return None;
     }
     help::synopses()
+        .iter()
         .filter(|s| s.starts_with(line) && s.len() > line.len())
         .min_by_key(|s| s.len())
         .map(|s| s[line.len()..].to_owned())
@@ -396,6 +381,44 @@ mod tests {
             ["AUTO", "MANUAL"]
         );
         assert_eq!(c("cd caches/w"), ["caches/work"]);
+    }
+
+    #[test]
+    fn the_lists_come_from_the_grammar_and_the_clap_definitions() {
+        assert_eq!(
+            c(""),
+            [
+                "batch-check",
+                "batch-cr",
+                "cd",
+                "clearcache",
+                "connect",
+                "disconnect",
+                "echo",
+                "exit",
+                "help",
+                "ls",
+                "quit",
+                "runbook",
+                "site",
+            ]
+        );
+        let quit = xsite_clish::command_info(&["quit"]).unwrap();
+        assert!(quit.aliases.contains(&QUIT_ALIAS));
+        assert_eq!(c("site ").len(), 13);
+        assert_eq!(c("help site "), c("site "));
+        assert_eq!(c("site view "), Vec::<String>::new());
+        assert_eq!(
+            c("site state-transfer-mode set "),
+            ["--cache", "--mode", "--site"]
+        );
+        assert_eq!(c("site cancel-receive-state "), ["--cache", "--site"]);
+        assert_eq!(c("site push-site-status "), ["--cache"]);
+        let connect = c("connect ");
+        assert_eq!(connect.len(), 10, "{connect:?}");
+        assert!(connect.contains(&"--context-path".to_owned()));
+        assert!(!connect.contains(&"--help".to_owned()));
+        assert_eq!(c("runbook "), ["fence", "resync", "sites", "status"]);
     }
 
     #[test]

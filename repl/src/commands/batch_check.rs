@@ -19,11 +19,8 @@ use crate::commands::runbook::JSON_VERSION;
 use crate::console::{Console, Format, Reply};
 use crate::error::{CliError, CliResult, Kind};
 
-/// `batch-check`: checks a Batch job's log.
+/// `batch-check`: checks a Batch job's log (its help text is [`super::Extension`]'s).
 #[derive(Debug, Clone, clap::Args)]
-#[command(
-    about = "Checks a Batch job's log (oc logs job/<name> -c batch): every failed command and every cache not \"ok\""
-)]
 pub struct BatchCheckArgs {
     /// The log file ("-" or nothing: standard input).
     #[arg(value_name = "FILE|-")]

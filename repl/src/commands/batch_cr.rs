@@ -104,11 +104,8 @@ impl BatchOptions {
     }
 }
 
-/// `batch-cr`: prints a Batch CR for a cli.sh script.
+/// `batch-cr`: prints a Batch CR for a cli.sh script (its help text is [`super::Extension`]'s).
 #[derive(Debug, Clone, clap::Args)]
-#[command(
-    about = "Prints a Batch CR (YAML) for a cli.sh script, checked first as cli.sh would run it"
-)]
 pub struct BatchCrArgs {
     /// The script ("-" reads standard input, as does a pipe without -f).
     #[arg(short = 'f', long = "file", value_name = "FILE")]

@@ -1,249 +1,219 @@
 //! `help [<command>…]` and `<command> --help`: what each command does and which HTTP request it
 //! sends. The texts are xsite's own (cli.sh's Aesh-generated help is not reproduced).
 
+use std::sync::LazyLock;
+
 use xsite_clish::Mode;
 
+use crate::commands;
 use crate::console::{Console, Reply};
 use crate::error::{CliError, CliResult, Kind};
 use crate::render::ansi;
 
-/// One entry of the help: the command path, its synopsis, and what it does.
-struct Entry {
-    path: &'static [&'static str],
-    synopsis: &'static str,
-    about: &'static str,
+/// One entry of the help, in the overview's order.
+enum Entry {
+    /// A cli.sh command: its path, its synopsis, and what it does.
+    Written {
+        path: &'static [&'static str],
+        synopsis: &'static str,
+        about: &'static str,
+    },
+    /// One of xsite's own commands: its synopsis and help are its clap definition's, the one
+    /// that parses it (so `help runbook` and `runbook --help` print the same).
+    Own(&'static str),
+}
+
+/// A cli.sh command's path, synopsis and description.
+type Written = (&'static [&'static str], &'static str, &'static str);
+
+/// The entries of cli.sh commands.
+fn written() -> impl Iterator<Item = Written> {
+    ENTRIES.iter().filter_map(|entry| match entry {
+        Entry::Written {
+            path,
+            synopsis,
+            about,
+        } => Some((*path, *synopsis, *about)),
+        Entry::Own(_) => None,
+    })
 }
 
 const ENTRIES: &[Entry] = &[
-    Entry {
+    Entry::Written {
         path: &["connect"],
         synopsis: "connect [<url>] [-u USER] [-p PASSWORD] [--trustall] [-t CA.pem] [-k CLIENT.pem] [--context-path /rest]",
         about: "Connects to a server: host:port, [ipv6]:port or http(s)://[user[:password]@]host[:port] (none: localhost:11222).\n  Without credentials, asks for them when the server answers 401. GET /rest/v2/server, GET container info.",
     },
-    Entry {
+    Entry::Written {
         path: &["disconnect"],
         synopsis: "disconnect",
         about: "Forgets the connection.",
     },
-    Entry {
+    Entry::Written {
         path: &["cd"],
         synopsis: "cd <path>",
         about: "Moves in the resource tree: /containers/<c>/caches/<cache>; .. and . work. Site commands use the cache you are in.",
     },
-    Entry {
+    Entry::Written {
         path: &["ls"],
         synopsis: "ls [<path>]",
         about: "Lists the names under a resource (the keys inside a cache).",
     },
-    Entry {
+    Entry::Written {
         path: &["site"],
         synopsis: "site <status|bring-online|take-offline|push-site-state|cancel-push-state|cancel-receive-state|push-site-status|clear-push-site-status|state-transfer-mode|view|name|is-relay-node|relay-nodes> [options]",
         about: "Manages backup sites. Options: -c/--cache=C, -a/--all-caches, -s/--site=S. Without --cache, the cache you cd'd into.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "status"],
         synopsis: "site status [--cache=C | --all-caches] [--site=S]",
         about: "Backup status: GET /rest/v2/caches/C/x-site/backups/[S], or the container's with --all-caches.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "bring-online"],
         synopsis: "site bring-online [--cache=C | --all-caches] --site=S",
         about: "Resumes replication to S: POST …/x-site/backups/S?action=bring-online. With --all-caches, every cache must answer \"ok\" or the command fails.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "take-offline"],
         synopsis: "site take-offline [--cache=C | --all-caches] --site=S",
         about: "Stops replication to S: POST …/x-site/backups/S?action=take-offline. With --all-caches, every cache must answer \"ok\" or the command fails.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "push-site-state"],
         synopsis: "site push-site-state [--cache=C | --all-caches] --site=S",
         about: "Brings S online and starts pushing state to it: POST …?action=start-push-state. Watch it with push-site-status.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "cancel-push-state"],
         synopsis: "site cancel-push-state [--cache=C | --all-caches] --site=S",
         about: "Cancels a push to S: POST …?action=cancel-push-state.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "cancel-receive-state"],
         synopsis: "site cancel-receive-state --cache=C --site=S",
         about: "On the receiving site, ends a transfer whose sender died: POST …?action=cancel-receive-state.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "push-site-status"],
         synopsis: "site push-site-status --cache=C",
         about: "Push status per site (IDLE, SENDING, OK, ERROR, CANCELED): GET …/x-site/backups?action=push-state-status.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "clear-push-site-status"],
         synopsis: "site clear-push-site-status --cache=C",
         about: "Resets the push status to IDLE: POST …/x-site/local?action=clear-push-state-status. Prints \"ok\".",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "state-transfer-mode"],
         synopsis: "site state-transfer-mode <get|set> [--cache=C] --site=S [--mode=MANUAL|AUTO]",
         about: "Reads or sets the state-transfer mode (AUTO needs an ASYNC backup). Setting the current mode fails with \"Error: \" (304), as in cli.sh.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "state-transfer-mode", "get"],
         synopsis: "site state-transfer-mode get [--cache=C] --site=S",
         about: "GET …/x-site/backups/S/state-transfer-mode.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "state-transfer-mode", "set"],
         synopsis: "site state-transfer-mode set [--cache=C] --site=S --mode=MANUAL|AUTO",
         about: "POST …/x-site/backups/S/state-transfer-mode?action=set&mode=M.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "view"],
         synopsis: "site view",
         about: "The sites connected now (RELAY2 view), from the container information.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "name"],
         synopsis: "site name",
         about: "The local site's name.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "is-relay-node"],
         synopsis: "site is-relay-node",
         about: "Whether the node that answers is a relay node.",
     },
-    Entry {
+    Entry::Written {
         path: &["site", "relay-nodes"],
         synopsis: "site relay-nodes",
         about: "The relay nodes' addresses.",
     },
-    Entry {
+    Entry::Written {
         path: &["clearcache"],
         synopsis: "clearcache [<cache>]",
         about: "Removes every entry: POST /rest/v2/caches/C?action=clear. The clear replicates to online backups: take them offline first.",
     },
-    Entry {
-        path: &["runbook"],
-        synopsis: "runbook <status|fence|resync|sites> [--cache-set keycloak-25|keycloak-26|A,B] [--site-url NAME=URL]",
-        about: "The Keycloak multi-site runbooks over both sites, with interlocks. Sites are named: --site-url, the profile\n  (~/.config/xsite/sites.toml, --profile), or --demo. --dry-run prints the plan; --emit-batch prints Batch CRs.\n  Exit codes: 0 done, 2 usage, 3 stopped by an interlock or a postcondition.",
-    },
-    Entry {
-        path: &["runbook", "status"],
-        synopsis: "runbook status [--cache-set SET] [--dry-run]",
-        about: "Both sites and all caches: sites view, backup and push status per cache, anything degraded (then exit 1).",
-    },
-    Entry {
-        path: &["runbook", "fence"],
-        synopsis: "runbook fence --site S [--from STAY] [--dry-run] [--emit-batch --cluster C [--namespace NS]]",
-        about: "From the sites that stay, takes S offline for every cache and verifies it (procedure 1). Idempotent.",
-    },
-    Entry {
-        path: &["runbook", "resync"],
-        synopsis: "runbook resync --from GOOD --to STALE [--dry-run] [--step-deadline SECS] [--emit-batch --cluster C [--namespace NS]]",
-        about: "Replaces STALE's caches with GOOD's (procedure 3; swapped: procedure 4). Each cache is cleared only after\n  its backups were seen offline; the push is followed per cache until OK. Scale Keycloak on STALE to 0 first.",
-    },
-    Entry {
-        path: &["runbook", "sites"],
-        synopsis: "runbook sites [--site-url NAME=URL]",
-        about: "Lists the configured sites: URL, user, where the password comes from (never the password).",
-    },
-    Entry {
-        path: &["batch-cr"],
-        synopsis: "batch-cr --cluster C [--namespace NS] [--name N] [--config-map] [--cpu L[:R]] [--memory L[:R]] (-f FILE | COMMAND…)",
-        about: "Prints a Batch CR (YAML) for a script, after checking it as cli.sh would run it; the oc commands to apply it,\n  wait for Succeeded or Failed, and read its log go to stderr.",
-    },
-    Entry {
-        path: &["batch-check"],
-        synopsis: "batch-check [FILE|-] [--script FILE | --batch FILE] [--expect-status SITE=STATUS | --expect-push-ok SITE]",
-        about: "Reads a Batch job's log (oc logs job/N -c batch): every failed command and every cache not \"ok\" (then exit 1).",
-    },
-    Entry {
+    Entry::Own("runbook"),
+    Entry::Own("batch-cr"),
+    Entry::Own("batch-check"),
+    Entry::Written {
         path: &["echo"],
         synopsis: "echo <text>",
         about: "Prints the text.",
     },
-    Entry {
+    Entry::Written {
         path: &["help"],
         synopsis: "help [<command>]",
         about: "Shows this help.",
     },
-    Entry {
+    Entry::Written {
         path: &["quit"],
         synopsis: "quit | exit",
         about: "Leaves the shell.",
     },
 ];
 
-/// Every synopsis, for the shell's hints.
-pub fn synopses() -> impl Iterator<Item = &'static str> {
-    ENTRIES.iter().map(|e| e.synopsis)
+/// Every synopsis (of xsite's own commands, their clap usage lines), for the shell's hints.
+pub fn synopses() -> &'static [String] {
+    static SYNOPSES: LazyLock<Vec<String>> = LazyLock::new(|| {
+        written()
+            .map(|(_, synopsis, _)| synopsis.to_owned())
+            .chain(
+                commands::extension_usages()
+                    .into_iter()
+                    .map(|(_, usage)| usage),
+            )
+            .collect()
+    });
+    &SYNOPSES
 }
 
-/// The usage of a command path, or `None` for an unknown one.
+/// The usage of a cli.sh command path, or `None` for an unknown one.
 pub fn usage(path: &[&str]) -> Option<String> {
-    let entry = ENTRIES.iter().find(|e| e.path == path)?;
-    let mut text = format!("Usage: {}\n  {}", entry.synopsis, entry.about);
-    let children: Vec<&Entry> = ENTRIES
-        .iter()
-        .filter(|e| e.path.len() == path.len() + 1 && e.path.starts_with(path))
+    let (_, synopsis, about) = written().find(|(p, _, _)| *p == path)?;
+    let mut text = format!("Usage: {synopsis}\n  {about}");
+    let children: Vec<Written> = written()
+        .filter(|(p, _, _)| p.len() == path.len() + 1 && p.starts_with(path))
         .collect();
     if !children.is_empty() {
         text.push_str("\n\nSub-commands:");
-        for child in children {
-            text.push_str(&format!("\n  {}", child.synopsis));
+        for (_, synopsis, _) in children {
+            text.push_str(&format!("\n  {synopsis}"));
         }
     }
     Some(text)
 }
 
-/// A group: its path, its description, and its sub-commands with their descriptions.
-type Group = (
-    &'static [&'static str],
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
-
-/// The groups whose usage cli.sh prints when they run without a sub-command: the
-/// description and each sub-command's description, as cli.sh shows them.
-const GROUPS: &[Group] = &[
-    (
-        &["site"],
-        "Manages backup sites",
-        &[
-            ("status", "Shows site status"),
-            ("bring-online", "Brings a site online"),
-            ("take-offline", "Takes a site offline"),
-            ("push-site-state", "Starts pushing state to a site"),
-            ("cancel-push-state", "Cancels pushing state to a site"),
-            ("cancel-receive-state", "Cancels receiving state to a site"),
-            ("push-site-status", "Shows the status of pushing to a site"),
-            ("clear-push-site-status", "Clears the push state status"),
-            ("view", "Prints the global sites view"),
-            ("name", "Prints the local site name"),
-            (
-                "state-transfer-mode",
-                "Controls the cross-site state transfer mode.",
-            ),
-            (
-                "is-relay-node",
-                "Returns true if the node handles relay messages between clusters.",
-            ),
-            ("relay-nodes", "Returns the list of relay nodes."),
-        ],
-    ),
-    (
-        &["site", "state-transfer-mode"],
-        "Controls the cross-site state transfer mode.",
-        &[
-            ("get", "Retrieves the cross-site state transfer mode."),
-            ("set", "Sets the cross-site state transfer mode."),
-        ],
-    ),
-];
-
 /// A group's usage as Aesh prints it (recorded from the real cli.sh in
 /// `docs/real-server/cli-samples`): in batch mode every command is a sub-command of `batch`,
 /// and sub-command names are blue when `color` is on. Ends with an empty line, as cli.sh's.
 pub fn group_usage(path: &[&str], mode: Mode, color: bool) -> Option<String> {
-    let (_, description, children) = GROUPS.iter().find(|(p, _, _)| *p == path)?;
+    // The group, its description and its sub-commands' are the shared grammar's.
+    let info = xsite_clish::command_info(path)?;
+    let description = info.description?;
+    let children: Vec<(&str, &str)> = info
+        .subcommands
+        .iter()
+        .map(|name| {
+            let child: Vec<&str> = path.iter().copied().chain([*name]).collect();
+            let about = xsite_clish::command_info(&child).and_then(|c| c.description);
+            (*name, about.unwrap_or(""))
+        })
+        .collect();
+    if children.is_empty() {
+        return None;
+    }
     let prefix = match mode {
         Mode::Batch => "batch ",
         Mode::Interactive => "",
@@ -259,7 +229,7 @@ pub fn group_usage(path: &[&str], mode: Mode, color: bool) -> Option<String> {
         path.join(" "),
         path.last().unwrap_or(&"")
     );
-    for (name, about) in children.iter() {
+    for (name, about) in &children {
         let padding = " ".repeat(width - name.len());
         let shown = if color {
             format!("{}{name}{}", ansi::COMMAND_NAME_START, ansi::RESET)
@@ -284,16 +254,29 @@ pub fn usage_error(path: &[&str], mode: Mode, color: bool) -> CliError {
 /// Runs `help [<topic>…]`.
 pub fn run(_console: &mut Console, topic: &[String]) -> CliResult<Reply> {
     if topic.is_empty() {
+        let own = commands::extension_usages();
         let mut text = String::from("Commands (help <command> for details):");
-        for entry in ENTRIES.iter().filter(|e| e.path.len() == 1) {
-            text.push_str(&format!("\n  {:<12} {}", entry.path[0], entry.synopsis));
+        for entry in ENTRIES {
+            let (name, synopsis) = match entry {
+                Entry::Written {
+                    path: [name],
+                    synopsis,
+                    ..
+                } => (*name, *synopsis),
+                Entry::Written { .. } => continue,
+                Entry::Own(name) => {
+                    let usage = own.iter().find(|(p, _)| p == &[*name]);
+                    (*name, usage.map_or("", |(_, u)| u.as_str()))
+                }
+            };
+            text.push_str(&format!("\n  {name:<12} {synopsis}"));
         }
         text.push_str("\n\nRunbooks:");
-        for entry in ENTRIES
+        for (_, usage) in own
             .iter()
-            .filter(|e| e.path.len() == 2 && e.path[0] == "runbook")
+            .filter(|(p, _)| p.len() == 2 && p[0] == "runbook")
         {
-            text.push_str(&format!("\n  {}", entry.synopsis));
+            text.push_str(&format!("\n  {usage}"));
         }
         text.push_str(
             "\n\nBatch files: xsite -f FILE (or -f - for stdin); # in column 0 starts a comment, \
@@ -302,10 +285,13 @@ pub fn run(_console: &mut Console, topic: &[String]) -> CliResult<Reply> {
         return Ok(Reply::Text(text));
     }
     let path: Vec<&str> = topic.iter().map(String::as_str).collect();
-    usage(&path).map(Reply::Text).ok_or_else(|| {
-        CliError::usage(format!("No help for '{}'", topic.join(" ")))
-            .with_hint("help lists the commands")
-    })
+    usage(&path)
+        .or_else(|| commands::extension_help(&path))
+        .map(Reply::Text)
+        .ok_or_else(|| {
+            CliError::usage(format!("No help for '{}'", topic.join(" ")))
+                .with_hint("help lists the commands")
+        })
 }
 
 /// Runs `<command> --help`: prints the usage and succeeds, as cli.sh does.
@@ -331,25 +317,90 @@ mod tests {
         assert!(site.contains("\n    status                  Shows site status\n"));
     }
 
+    /// Every path of the shared grammar, parents first.
+    fn grammar_paths() -> Vec<Vec<&'static str>> {
+        fn walk(path: Vec<&'static str>, out: &mut Vec<Vec<&'static str>>) {
+            let Some(info) = xsite_clish::command_info(&path) else {
+                return;
+            };
+            out.push(path.clone());
+            for sub in info.subcommands {
+                let mut child = path.clone();
+                child.push(sub);
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        for name in xsite_clish::typed_command_names() {
+            walk(vec![name], &mut out);
+        }
+        out
+    }
+
     #[test]
-    fn every_site_subcommand_has_help() {
-        for sub in [
-            "status",
-            "bring-online",
-            "take-offline",
-            "push-site-state",
-            "cancel-push-state",
-            "cancel-receive-state",
-            "push-site-status",
-            "clear-push-site-status",
-            "state-transfer-mode",
-            "view",
-            "name",
-            "is-relay-node",
-            "relay-nodes",
-        ] {
-            assert!(usage(&["site", sub]).is_some(), "{sub}");
+    fn every_command_of_the_grammar_has_help_and_no_other() {
+        let paths = grammar_paths();
+        for path in &paths {
+            assert!(usage(path).is_some(), "{path:?}");
+        }
+        for (path, _, _) in written() {
+            assert!(paths.iter().any(|p| p == path), "{path:?}");
         }
         assert!(usage(&["site"]).unwrap().contains("Sub-commands:"));
+    }
+
+    #[test]
+    fn the_overview_lists_each_of_xsite_s_own_commands() {
+        let mut listed: Vec<&str> = ENTRIES
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Own(name) => Some(*name),
+                Entry::Written { .. } => None,
+            })
+            .collect();
+        let mut names = commands::extension_names();
+        listed.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(listed, names);
+    }
+
+    #[test]
+    fn synopses_name_the_grammar_s_options_and_sub_commands() {
+        for (path, synopsis, _) in written() {
+            let info = xsite_clish::command_info(path).unwrap();
+            let rest = synopsis
+                .strip_prefix(path.join(" ").as_str())
+                .unwrap_or_else(|| panic!("{synopsis}"));
+            // `site <status|bring-online|…>`: exactly the grammar's sub-commands.
+            if let Some(choices) = rest.strip_prefix(" <")
+                && !info.subcommands.is_empty()
+            {
+                let choices = &choices[..choices.find('>').unwrap()];
+                let mut named: Vec<&str> = choices.split('|').collect();
+                let mut subcommands = info.subcommands.clone();
+                named.sort_unstable();
+                subcommands.sort_unstable();
+                assert_eq!(named, subcommands, "{synopsis}");
+            }
+            // Every option a synopsis shows is one of the command's (or its sub-commands').
+            let mut options = info.options.clone();
+            for sub in &info.subcommands {
+                let child: Vec<&str> = path.iter().copied().chain([*sub]).collect();
+                options.extend(xsite_clish::command_info(&child).unwrap().options);
+            }
+            for word in rest.split([' ', '[', ']', '|', '(', ')']) {
+                let name = word.split('=').next().unwrap_or(word);
+                let known = if let Some(long) = name.strip_prefix("--") {
+                    options.iter().any(|o| o.long == long)
+                } else if let Some(short) = name.strip_prefix('-') {
+                    options
+                        .iter()
+                        .any(|o| o.short.map(String::from).as_deref() == Some(short))
+                } else {
+                    true
+                };
+                assert!(known, "{synopsis}: {name}");
+            }
+        }
     }
 }

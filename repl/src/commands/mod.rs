@@ -47,9 +47,75 @@ pub fn run(
     }
 }
 
-/// The commands xsite adds to cli.sh's, parsed by the shared model as extensions and then by
-/// clap, with the same arguments as the one-shot `xsite <command> …`.
-pub const EXTENSIONS: [&str; 3] = ["batch-cr", "batch-check", "runbook"];
+/// The commands xsite adds to cli.sh's (`batch-cr`, `batch-check`, `runbook`), parsed by the
+/// shared model as extensions and then by clap, with the same arguments as the one-shot
+/// `xsite <command> …`: the names of [`Extension`]'s variants.
+pub fn extension_names() -> Vec<String> {
+    visible_subcommands(&extension_command())
+        .map(|c| c.get_name().to_owned())
+        .collect()
+}
+
+/// The clap definition of xsite's own commands as the shell and batch files parse them.
+fn extension_command() -> clap::Command {
+    use clap::CommandFactory as _;
+    ExtensionLine::command()
+}
+
+/// The sub-commands of a command, without the `help` sub-command clap adds.
+fn visible_subcommands(command: &clap::Command) -> impl Iterator<Item = &clap::Command> {
+    command
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+}
+
+/// Each of xsite's own commands and sub-commands, as its path (`["runbook", "resync"]`) and its
+/// usage line from the clap definition (`runbook resync [OPTIONS] --from <GOOD> --to <STALE>`),
+/// parents before children.
+pub fn extension_usages() -> Vec<(Vec<String>, String)> {
+    fn walk(command: &clap::Command, path: &[String], out: &mut Vec<(Vec<String>, String)>) {
+        for sub in visible_subcommands(command) {
+            let mut sub_path = path.to_vec();
+            sub_path.push(sub.get_name().to_owned());
+            // Named as typed in the shell (`runbook resync`), not as the binary's sub-command.
+            let usage = sub
+                .clone()
+                .bin_name(sub_path.join(" "))
+                .render_usage()
+                .to_string();
+            let usage = usage.strip_prefix("Usage: ").unwrap_or(&usage).trim_end();
+            out.push((sub_path.clone(), usage.to_owned()));
+            walk(sub, &sub_path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&extension_command(), &[], &mut out);
+    out
+}
+
+/// The help of one of xsite's own commands at `path` (`["runbook", "resync"]`), exactly as
+/// `runbook resync --help` prints it in the shell (both come from the clap definition that
+/// parses it); `None` for a path that is not one of them.
+pub fn extension_help(path: &[&str]) -> Option<String> {
+    let (name, args) = path.split_first()?;
+    // Only a path that exists: clap would print the nearest command's help for the rest.
+    let mut command = &extension_command();
+    for word in path {
+        command = visible_subcommands(command).find(|c| c.get_name() == *word)?;
+    }
+    let raw = RawCommand {
+        name: (*name).to_owned(),
+        args: args
+            .iter()
+            .map(|a| (*a).to_owned())
+            .chain(["--help".to_owned()])
+            .collect(),
+    };
+    match parse_extension(&raw) {
+        Err(Ok(text)) => Some(text),
+        _ => None,
+    }
+}
 
 /// xsite's own commands: one-shot (`xsite runbook …`) or typed in the shell or a batch file.
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -109,22 +175,31 @@ pub fn run_extension(
     console: &mut Console,
     raw: &RawCommand,
 ) -> CliResult<Reply> {
+    match parse_extension(raw) {
+        Ok(extension) => run_parsed(session, console, &extension),
+        Err(Ok(text)) => Ok(Reply::Text(text)),
+        Err(Err(error)) => Err(error),
+    }
+}
+
+/// Parses a line of one of xsite's own commands with clap: the command, or the text clap
+/// prints instead of running it (`--help`), or the usage error.
+fn parse_extension(raw: &RawCommand) -> Result<Extension, CliResult<String>> {
     use clap::Parser as _;
     let words = std::iter::once(raw.name.clone()).chain(raw.args.iter().cloned());
-    let extension = match ExtensionLine::try_parse_from(words) {
-        Ok(line) => line.command,
+    match ExtensionLine::try_parse_from(words) {
+        Ok(line) => Ok(line.command),
         Err(e) => {
             use clap::error::ErrorKind;
             let text = e.render().to_string();
-            return match e.kind() {
+            Err(match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                    Ok(Reply::Text(text.trim_end().to_owned()))
+                    Ok(text.trim_end().to_owned())
                 }
                 _ => Err(CliError::usage(text.trim_end().to_owned())),
-            };
+            })
         }
-    };
-    run_parsed(session, console, &extension)
+    }
 }
 
 /// Runs a parsed xsite command.

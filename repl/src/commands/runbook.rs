@@ -36,9 +36,14 @@ use crate::interrupt::RunbookGuard;
 use crate::progress::Progress;
 use crate::session::Session;
 
-/// `runbook`: the Keycloak multi-site runbooks.
+/// `runbook`: the Keycloak multi-site runbooks (its one-line help is [`super::Extension`]'s).
 #[derive(Debug, Clone, clap::Args)]
-#[command(about = "The Keycloak multi-site runbooks over both sites: status, fence, resync")]
+#[command(
+    after_help = "Sites are named: --site-url, the profile (~/.config/xsite/sites.toml, --profile), \
+                  or --demo. --dry-run prints the plan; --emit-batch prints Batch CRs.\n\
+                  Exit codes: 0 done, 1 degraded (status), 2 usage, 3 stopped by an interlock or a \
+                  postcondition."
+)]
 pub struct RunbookArgs {
     /// The workflow.
     #[command(subcommand)]
@@ -201,6 +206,10 @@ pub struct FenceArgs {
 
 /// `runbook resync`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Each cache is cleared only after its backups were seen offline; the push is \
+                  followed per cache until OK."
+)]
 pub struct ResyncArgs {
     /// The site whose data is kept (the good one).
     #[arg(long, value_name = "GOOD")]

@@ -339,3 +339,43 @@ fn a_user_without_admin_gets_cli_sh_s_403_text() {
     assert!(err.contains("ADMIN permission"), "{err}");
     assert_eq!(h.run("site view").0, "[site-a, site-b]\n");
 }
+
+#[test]
+fn help_and_dash_dash_help_print_the_same_for_xsite_s_own_commands() {
+    let mut h = Harness::new();
+    for path in [
+        "runbook",
+        "runbook status",
+        "runbook fence",
+        "runbook resync",
+        "runbook sites",
+        "batch-cr",
+        "batch-check",
+    ] {
+        let (help, help_err) = h.run(&format!("help {path}"));
+        let (dash, dash_err) = h.run(&format!("{path} --help"));
+        assert_eq!(help, dash, "{path}");
+        assert_eq!((help_err.as_str(), dash_err.as_str()), ("", ""), "{path}");
+        // The usage line names the command as typed in the shell.
+        assert!(
+            help.contains(&format!("\nUsage: {path} ")),
+            "{path}: {help}"
+        );
+    }
+    let (resync, _) = h.run("help runbook resync");
+    for option in ["--from <GOOD>", "--to <STALE>", "--dry-run", "--emit-batch"] {
+        assert!(resync.contains(option), "{option}: {resync}");
+    }
+    // The overview and the hints read the same definition.
+    let (overview, _) = h.run("help");
+    assert!(
+        overview.contains("\n  runbook resync [OPTIONS] --from <GOOD> --to <STALE>\n"),
+        "{overview}"
+    );
+    assert_eq!(
+        xsite_repl::shell::hint("runbook fence").as_deref(),
+        Some(" [OPTIONS] --site <SITE>")
+    );
+    let (out, _) = h.run("help runbook nope");
+    assert!(out.contains("No help for 'runbook nope'"), "{out}");
+}

@@ -13,6 +13,7 @@ mod common;
 mod connect;
 mod faults;
 mod hardening;
+mod manual;
 mod runbook;
 mod secrets;
 mod transcripts;

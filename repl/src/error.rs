@@ -307,7 +307,8 @@ impl CliError {
                     xsite::printable(body)
                 ),
             ),
-            E::Config(message) => CliError::config(message.clone()),
+            E::Config(config) => CliError::config(config.to_string()),
+            E::Abandoned => CliError::config(crate::interrupt::ABANDONED),
             other => CliError::new(Kind::Internal, other.to_string()),
         }
     }

@@ -67,8 +67,8 @@ pub use client::{
 };
 pub use container::{ContainerHandle, ContainerXsite, SiteInfo};
 pub use error::{
-    Error, MAX_MESSAGE_BYTES, PartialFailure, RequestInfo, Result, ServerError, printable,
-    status_line,
+    CaSource, ConfigError, Error, FileRole, MAX_MESSAGE_BYTES, PartialFailure, RequestInfo, Result,
+    ServerError, printable, status_line,
 };
 pub use model::{
     CacheOutcome, CacheResults, ConfigUpdate, ContainerInfo, MixedStatus, NodeStatus, NodeStatuses,

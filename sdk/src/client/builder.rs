@@ -11,7 +11,7 @@ use url::Url;
 use super::tls::{self, ClientIdentity};
 use super::{Client, Discovery, Inner, RetryPolicy};
 use crate::auth::{Authenticator, Credentials};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::routes::ContainerPath;
 
 /// The default REST context path.
@@ -158,19 +158,19 @@ impl ClientBuilder {
 
     /// Builds the client. Fails on a bad URL or an unreadable CA or certificate file.
     pub fn build(self) -> Result<Client> {
-        let mut url = Url::parse(&self.base_url)
-            .map_err(|e| Error::Config(format!("invalid base URL '{}': {e}", self.base_url)))?;
+        let mut url = Url::parse(&self.base_url).map_err(|source| {
+            Error::Config(ConfigError::InvalidUrl {
+                url: self.base_url.clone(),
+                source,
+            })
+        })?;
         if url.scheme() != "http" && url.scheme() != "https" {
-            return Err(Error::Config(format!(
-                "the base URL '{}' must start with http:// or https://",
-                self.base_url
-            )));
+            return Err(Error::Config(ConfigError::UnsupportedScheme {
+                url: self.base_url,
+            }));
         }
         if url.host_str().is_none() {
-            return Err(Error::Config(format!(
-                "the base URL '{}' has no host",
-                self.base_url
-            )));
+            return Err(Error::Config(ConfigError::NoHost { url: self.base_url }));
         }
         let mut credentials = self.credentials;
         if !url.username().is_empty() {
@@ -211,7 +211,7 @@ impl ClientBuilder {
         )?;
         let http = http
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|source| Error::Config(ConfigError::HttpClient { source }))?;
         let discovered = OnceCell::new_with(self.container.map(|container| Discovery {
             version: None,
             container,
@@ -280,6 +280,44 @@ mod tests {
         assert!(err.to_string().contains("http:// or https://"), "{err}");
         let err = Client::builder("not a url").build().unwrap_err();
         assert!(err.to_string().contains("invalid base URL"), "{err}");
+    }
+
+    #[test]
+    fn configuration_errors_keep_their_texts() {
+        // The REPL prints these texts as they are: typed variants must not change a byte.
+        let text = |builder: ClientBuilder| builder.build().unwrap_err().to_string();
+        assert_eq!(
+            text(Client::builder("ftp://h")),
+            "invalid configuration: the base URL 'ftp://h' must start with http:// or https://"
+        );
+        assert_eq!(
+            text(Client::builder("not a url")),
+            "invalid configuration: invalid base URL 'not a url': relative URL without a base"
+        );
+        assert_eq!(
+            text(Client::builder("http://h:1").ca_pem("not a pem")),
+            "invalid configuration: CA PEM #1 holds no PEM certificate"
+        );
+        let err = Client::builder("http://h:1")
+            .ca_file("/nonexistent/ca.pem")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Config(ConfigError::UnreadableFile {
+                    role: crate::error::FileRole::CaFile,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().starts_with(
+                "invalid configuration: cannot read the CA file /nonexistent/ca.pem: "
+            ),
+            "{err}"
+        );
     }
 
     impl Inner {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{CaSource, ConfigError, Error, FileRole, Result};
 
 /// The client certificate to present.
 #[derive(Debug)]
@@ -24,11 +24,11 @@ pub(super) fn configure(
 ) -> Result<reqwest::ClientBuilder> {
     let mut roots = Vec::new();
     for path in ca_files {
-        let pem = read_file(path, "CA file")?;
-        roots.extend(parse_ca(&pem, &path.display().to_string())?);
+        let pem = read_file(path, FileRole::CaFile)?;
+        roots.extend(parse_ca(&pem, CaSource::File(path.clone()))?);
     }
     for (i, pem) in ca_pems.iter().enumerate() {
-        roots.extend(parse_ca(pem, &format!("CA PEM #{}", i + 1))?);
+        roots.extend(parse_ca(pem, CaSource::Pem(i + 1))?);
     }
     if !roots.is_empty() {
         http = http.tls_certs_merge(roots);
@@ -36,15 +36,15 @@ pub(super) fn configure(
     if let Some(identity) = client_identity {
         let pem = match identity {
             ClientIdentity::Files { cert, key } => {
-                let mut pem = read_file(key, "client key")?;
+                let mut pem = read_file(key, FileRole::ClientKey)?;
                 pem.push(b'\n');
-                pem.extend(read_file(cert, "client certificate")?);
+                pem.extend(read_file(cert, FileRole::ClientCertificate)?);
                 pem
             }
             ClientIdentity::Pem(pem) => pem.clone(),
         };
         let identity = reqwest::Identity::from_pem(&pem)
-            .map_err(|e| Error::Config(format!("invalid client certificate or key: {e}")))?;
+            .map_err(|source| Error::Config(ConfigError::InvalidClientIdentity { source }))?;
         http = http.identity(identity);
     }
     if trust_all {
@@ -56,16 +56,23 @@ pub(super) fn configure(
     Ok(http)
 }
 
-fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path)
-        .map_err(|e| Error::Config(format!("cannot read the {what} {}: {e}", path.display())))
+fn read_file(path: &Path, role: FileRole) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| {
+        Error::Config(ConfigError::UnreadableFile {
+            role,
+            path: path.to_owned(),
+            source,
+        })
+    })
 }
 
-fn parse_ca(pem: &[u8], what: &str) -> Result<Vec<reqwest::Certificate>> {
-    let certs = reqwest::Certificate::from_pem_bundle(pem)
-        .map_err(|e| Error::Config(format!("{what} is not a PEM certificate bundle: {e}")))?;
+fn parse_ca(pem: &[u8], ca: CaSource) -> Result<Vec<reqwest::Certificate>> {
+    let certs = match reqwest::Certificate::from_pem_bundle(pem) {
+        Ok(certs) => certs,
+        Err(source) => return Err(Error::Config(ConfigError::InvalidCa { ca, source })),
+    };
     if certs.is_empty() {
-        return Err(Error::Config(format!("{what} holds no PEM certificate")));
+        return Err(Error::Config(ConfigError::EmptyCa { ca }));
     }
     Ok(certs)
 }

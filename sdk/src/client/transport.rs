@@ -12,7 +12,8 @@ use super::Client;
 use super::tls::tls_failure;
 use crate::auth::ChallengeError;
 use crate::error::{
-    Error, MAX_MESSAGE_BYTES, RequestInfo, Result, ServerError, clip_message, server_texts,
+    ConfigError, Error, MAX_MESSAGE_BYTES, RequestInfo, Result, ServerError, clip_message,
+    server_texts,
 };
 use crate::routes::{ContainerPath, Route};
 
@@ -168,9 +169,8 @@ impl Client {
                 .header(ACCEPT, route.accept());
             let (header, lease) = auth.authorize(method.as_str(), &digest_uri, fresh.take());
             if let Some(header) = header {
-                let mut value = HeaderValue::from_str(&header).map_err(|_| {
-                    Error::Config("the credentials hold characters HTTP cannot carry".to_owned())
-                })?;
+                let mut value = HeaderValue::from_str(&header)
+                    .map_err(|_| Error::Config(ConfigError::UnencodableCredentials))?;
                 value.set_sensitive(true);
                 builder = builder.header(AUTHORIZATION, value);
             }

@@ -57,6 +57,7 @@ mod error;
 pub mod model;
 pub mod routes;
 pub mod runbook;
+mod scope;
 
 pub use auth::{AuthScheme, Credentials, Mechanism};
 pub use cache::{CacheHandle, CacheXsite};
@@ -75,4 +76,5 @@ pub use model::{
     PushStateStatus, PushStateStatuses, ServerVersion, SiteStatus, SiteStatuses, StateTransferMode,
     TakeOfflineConfig,
 };
+pub use scope::{Scope, ScopedOutcome, ScopedStatus, ScopedXsite};
 pub use secrecy::SecretString;

@@ -339,6 +339,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn configuration_and_abandoned_calls_keep_their_messages_and_exit_code() {
+        let err = xsite::Client::builder("ftp://h").build().unwrap_err();
+        let cli = CliError::from_sdk(&err);
+        assert_eq!(cli.kind, Kind::Config);
+        assert_eq!(
+            cli.message,
+            "the base URL 'ftp://h' must start with http:// or https://"
+        );
+        let cli = CliError::from_sdk(&xsite::Error::Abandoned);
+        assert_eq!(cli.kind, Kind::Config);
+        assert_eq!(cli.message, crate::interrupt::ABANDONED);
+    }
+
+    #[test]
     fn exit_codes() {
         assert_eq!(Kind::Server.exit_code(), 1);
         assert_eq!(Kind::Usage.exit_code(), 1);

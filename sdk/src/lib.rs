@@ -32,6 +32,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A caller that holds the scope as data (a command line's `--cache=C` or `--all-caches`) calls
+//! [`Client::xsite`] with a [`Scope`], which dispatches to the same chains.
+//!
 //! ## Authentication
 //! [`Credentials::password`] answers the server's challenge with Digest (MD5 or SHA-256) when it
 //! is offered, else Basic, and then reuses what it learnt on later requests. A preemptive Basic

@@ -307,7 +307,8 @@ impl CliError {
                     xsite::printable(body)
                 ),
             ),
-            E::Config(message) => CliError::config(message.clone()),
+            E::Config(config) => CliError::config(config.to_string()),
+            E::Abandoned => CliError::config(crate::interrupt::ABANDONED),
             other => CliError::new(Kind::Internal, other.to_string()),
         }
     }
@@ -336,6 +337,20 @@ pub type CliResult<T = ()> = Result<T, CliError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configuration_and_abandoned_calls_keep_their_messages_and_exit_code() {
+        let err = xsite::Client::builder("ftp://h").build().unwrap_err();
+        let cli = CliError::from_sdk(&err);
+        assert_eq!(cli.kind, Kind::Config);
+        assert_eq!(
+            cli.message,
+            "the base URL 'ftp://h' must start with http:// or https://"
+        );
+        let cli = CliError::from_sdk(&xsite::Error::Abandoned);
+        assert_eq!(cli.kind, Kind::Config);
+        assert_eq!(cli.message, crate::interrupt::ABANDONED);
+    }
 
     #[test]
     fn exit_codes() {

@@ -156,7 +156,7 @@ pub trait Interruptible {
 
 impl<T> Interruptible for xsite::Result<T> {
     fn interrupted() -> Self {
-        Err(xsite::Error::Config(ABANDONED.to_owned()))
+        Err(xsite::Error::Abandoned)
     }
 }
 

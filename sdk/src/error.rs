@@ -208,7 +208,126 @@ pub enum Error {
     },
     /// The client was configured wrongly (bad URL, unreadable CA file, …).
     #[error("invalid configuration: {0}")]
-    Config(String),
+    Config(ConfigError),
+    /// The caller gave up the call before its answer came (the REPL's Ctrl-C): a change it asked
+    /// for may or may not have been made. The SDK never gives up a call by itself; a caller that
+    /// drops a call's future reports it with this.
+    #[error(
+        "abandoned: the call was given up before its answer; a change it asked for may or may not have been made"
+    )]
+    Abandoned,
+}
+
+/// What is wrong with a client's configuration ([`Error::Config`]): found when the client is
+/// built, or before a request is sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL cannot be parsed.
+    #[error("invalid base URL '{url}': {source}")]
+    InvalidUrl {
+        /// The base URL as given.
+        url: String,
+        /// Why it cannot be parsed.
+        #[source]
+        source: url::ParseError,
+    },
+    /// The base URL is neither `http://` nor `https://`.
+    #[error("the base URL '{url}' must start with http:// or https://")]
+    UnsupportedScheme {
+        /// The base URL as given.
+        url: String,
+    },
+    /// The base URL names no host.
+    #[error("the base URL '{url}' has no host")]
+    NoHost {
+        /// The base URL as given.
+        url: String,
+    },
+    /// A CA, client key or client certificate file cannot be read.
+    #[error("cannot read the {role} {}: {source}", path.display())]
+    UnreadableFile {
+        /// What the file was to hold.
+        role: FileRole,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it cannot be read.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CA file or PEM text is not a PEM certificate bundle.
+    #[error("{ca} is not a PEM certificate bundle: {source}")]
+    InvalidCa {
+        /// The CA file or PEM text.
+        ca: CaSource,
+        /// Why it cannot be read as PEM.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A CA file or PEM text holds no certificate.
+    #[error("{ca} holds no PEM certificate")]
+    EmptyCa {
+        /// The CA file or PEM text.
+        ca: CaSource,
+    },
+    /// The client certificate or its key is invalid.
+    #[error("invalid client certificate or key: {source}")]
+    InvalidClientIdentity {
+        /// What the TLS library found wrong.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The HTTP client cannot be built from the options.
+    #[error("cannot build the HTTP client: {source}")]
+    HttpClient {
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The credentials hold characters an HTTP header cannot carry.
+    #[error("the credentials hold characters HTTP cannot carry")]
+    UnencodableCredentials,
+}
+
+/// What a file given to the builder was to hold ([`ConfigError::UnreadableFile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileRole {
+    /// CA certificates ([`crate::ClientBuilder::ca_file`]).
+    CaFile,
+    /// The client's private key ([`crate::ClientBuilder::client_certificate`]).
+    ClientKey,
+    /// The client's certificate (chain) ([`crate::ClientBuilder::client_certificate`]).
+    ClientCertificate,
+}
+
+impl fmt::Display for FileRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileRole::CaFile => "CA file",
+            FileRole::ClientKey => "client key",
+            FileRole::ClientCertificate => "client certificate",
+        })
+    }
+}
+
+/// Where CA certificates came from: a file, or the n-th PEM text given to
+/// [`crate::ClientBuilder::ca_pem`] (counted from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaSource {
+    /// A CA file.
+    File(std::path::PathBuf),
+    /// The n-th PEM text, counted from 1.
+    Pem(usize),
+}
+
+impl fmt::Display for CaSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaSource::File(path) => write!(f, "{}", path.display()),
+            CaSource::Pem(n) => write!(f, "CA PEM #{n}"),
+        }
+    }
 }
 
 impl Error {
@@ -232,7 +351,7 @@ impl Error {
             | Error::ResponseTooLarge { request, .. }
             | Error::Decode { request, .. } => Some(request),
             Error::PartialFailure(p) => Some(&p.request),
-            Error::Config(_) | Error::InvalidName(_) => None,
+            Error::Config(_) | Error::InvalidName(_) | Error::Abandoned => None,
             _ => self.server_error().map(|e| &e.request),
         }
     }

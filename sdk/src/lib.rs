@@ -32,6 +32,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A caller that holds the scope as data (a command line's `--cache=C` or `--all-caches`) calls
+//! [`Client::xsite`] with a [`Scope`], which dispatches to the same chains.
+//!
 //! ## Authentication
 //! [`Credentials::password`] answers the server's challenge with Digest (MD5 or SHA-256) when it
 //! is offered, else Basic, and then reuses what it learnt on later requests. A preemptive Basic
@@ -57,6 +60,7 @@ mod error;
 pub mod model;
 pub mod routes;
 pub mod runbook;
+mod scope;
 
 pub use auth::{AuthScheme, Credentials, Mechanism};
 pub use cache::{CacheHandle, CacheXsite};
@@ -67,12 +71,13 @@ pub use client::{
 };
 pub use container::{ContainerHandle, ContainerXsite, SiteInfo};
 pub use error::{
-    Error, MAX_MESSAGE_BYTES, PartialFailure, RequestInfo, Result, ServerError, printable,
-    status_line,
+    CaSource, ConfigError, Error, FileRole, MAX_MESSAGE_BYTES, PartialFailure, RequestInfo, Result,
+    ServerError, printable, status_line,
 };
 pub use model::{
     CacheOutcome, CacheResults, ConfigUpdate, ContainerInfo, MixedStatus, NodeStatus, NodeStatuses,
     PushStateStatus, PushStateStatuses, ServerVersion, SiteStatus, SiteStatuses, StateTransferMode,
     TakeOfflineConfig,
 };
+pub use scope::{Scope, ScopedOutcome, ScopedStatus, ScopedXsite};
 pub use secrecy::SecretString;

@@ -286,66 +286,8 @@ fn connect(session: &mut Session, needed: &[&str]) -> CliResult<runbook::Sites> 
     session.sites.connect(&tls, session.prompter.as_mut())
 }
 
-// ---- Plans and logs, printed the same way.
-
-/// What a check verifies, for a person.
-pub fn describe_check(check: &Check) -> String {
-    match check {
-        Check::Offline { backup } => format!("every cache's backup to {backup} is offline"),
-        Check::Online { backup } => format!("every cache's backup to {backup} is online"),
-        Check::OfflineBeforeEachClear => {
-            "each cache is cleared only right after its backups were seen offline".to_owned()
-        }
-        Check::PushOk { backup } => {
-            format!("every cache's push to {backup} is OK (a cache in ERROR is pushed again)")
-        }
-        Check::PushIdle => "every cache's push status is IDLE".to_owned(),
-        _ => "none".to_owned(),
-    }
-}
-
-/// The header of a plan, in a dry run and in a log.
-pub fn plan_header(plan: &Plan) -> Vec<String> {
-    let mut lines = vec![format!("# runbook: {}", plan.workflow)];
-    match &plan.workflow {
-        Workflow::Resync { from, to } => {
-            lines.push(format!(
-                "# {to}'s cache contents are discarded and replaced by {from}'s (Keycloak procedure 3; with the roles swapped, procedure 4)"
-            ));
-            lines.push(format!(
-                "# before: scale Keycloak on {to} to 0; after: scale it back"
-            ));
-        }
-        Workflow::Fence { site } => lines.push(format!(
-            "# {site} stops receiving replication from the sites that stay (Keycloak procedure 1)"
-        )),
-    }
-    lines.push(format!(
-        "# caches ({}): {}",
-        plan.caches.len(),
-        plan.caches.names().join(", ")
-    ));
-    lines
-}
-
-/// A step's header: `step N on SITE: title`.
-fn step_header(step: &runbook::Step) -> String {
-    format!("step {} on {}: {}", step.number, step.site, step.title)
-}
-
-/// The plan as text: the header, then per step its header, its cli.sh commands (each rendered by
-/// the shared command model) and its check.
-pub fn render_plan(plan: &Plan) -> Vec<String> {
-    let mut lines = plan_header(plan);
-    for step in &plan.steps {
-        lines.push(step_header(step));
-        for action in &step.actions {
-            lines.push(format!("  {}", procedures::render(action)));
-        }
-        lines.push(format!("  check: {}", describe_check(&step.check)));
-    }
-    lines
-}
+// ---- Plans and logs, printed the same way: the plan's own text (headers, checks) is the SDK's
+// (`xsite::runbook`), an action's text is cli.sh's (`procedures::render`).
 
 /// Prints the log of a running plan from its events, and keeps it for `--output json`.
 struct Log<'a> {
@@ -380,11 +322,11 @@ impl Log<'_> {
                     "step": step.number,
                     "site": step.site,
                     "title": step.title,
-                    "check": describe_check(&step.check),
+                    "check": step.check.to_string(),
                     "actions": [],
                     "reached": false,
                 }));
-                self.line(&step_header(&step));
+                self.line(&step.header());
             }
             Event::ActionDone { action, result, .. } => {
                 let command = procedures::render(&action);
@@ -409,11 +351,7 @@ impl Log<'_> {
             }
             Event::StepFinished { elapsed, .. } => {
                 self.progress.finish();
-                let check = self
-                    .check
-                    .take()
-                    .map(|c| describe_check(&c))
-                    .unwrap_or_default();
+                let check = self.check.take().map(|c| c.to_string()).unwrap_or_default();
                 if let Some(step) = self.steps.last_mut() {
                     step["reached"] = json!(true);
                     step["elapsed_s"] = json!(seconds(elapsed));
@@ -493,7 +431,7 @@ fn run_logged(
     let started = Instant::now();
     let json = console.format == Format::Json;
     if let Some(plan) = plans.first() {
-        for line in plan_header(plan) {
+        for line in plan.header() {
             if json {
                 console.note(&line);
             } else {
@@ -582,7 +520,7 @@ pub fn plan_json(plan: &Plan) -> Value {
             "site": step.site,
             "title": step.title,
             "commands": step.actions.iter().map(procedures::render).collect::<Vec<_>>(),
-            "check": describe_check(&step.check),
+            "check": step.check.to_string(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -597,7 +535,7 @@ fn print_dry_run(console: &mut Console, plans: &[Plan]) -> CliResult<Reply> {
     }
     console.line("# dry run: nothing is sent");
     for plan in plans {
-        for line in render_plan(plan) {
+        for line in plan.describe(procedures::render) {
             console.line(&line);
         }
     }
@@ -929,7 +867,7 @@ pub fn emit_batches(
         return Ok(String::new());
     };
     out.push(format!("# xsite runbook as Batch CRs: {}", first.workflow));
-    for line in plan_header(first).into_iter().skip(1) {
+    for line in first.header().into_iter().skip(1) {
         out.push(line);
     }
     let cluster = options

@@ -1,16 +1,20 @@
 //! `site <sub-command>`: one SDK call per sub-command.
 //!
+//! The sub-commands that exist for one cache and for every cache call `xsite(&scope)` (scope
+//! `Scope::AllCaches` for `--all-caches`, else `Scope::Cache(C)`), which dispatches to the
+//! container or cache chain shown here.
+//!
 //! | Sub-command | SDK call | HTTP |
 //! |---|---|---|
-//! | `status --all-caches` | `container().xsite().status()` | `GET {container}/x-site/backups/` |
-//! | `status --all-caches --site=S` | `container().xsite().site_status(S)` | `GET {container}/x-site/backups/S` |
-//! | `status [--cache=C]` | `cache(C).xsite().backups()` | `GET /v2/caches/C/x-site/backups/` |
-//! | `status [--cache=C] --site=S` | `cache(C).xsite().site_status(S)` | `GET /v2/caches/C/x-site/backups/S` |
-//! | `take-offline --all-caches --site=S` | `container().xsite().take_offline(S)` | `POST {container}/x-site/backups/S?action=take-offline` |
-//! | `take-offline [--cache=C] --site=S` | `cache(C).xsite().take_offline(S)` | `POST /v2/caches/C/x-site/backups/S?action=take-offline` |
-//! | `bring-online …` | `…bring_online(S)` | `…?action=bring-online` |
-//! | `push-site-state …` | `…push_state(S)` | `…?action=start-push-state` |
-//! | `cancel-push-state …` | `…cancel_push_state(S)` | `…?action=cancel-push-state` |
+//! | `status --all-caches` | `xsite(&scope).status(None)` → `container().xsite().status()` | `GET {container}/x-site/backups/` |
+//! | `status --all-caches --site=S` | `xsite(&scope).status(Some(S))` → `container().xsite().site_status(S)` | `GET {container}/x-site/backups/S` |
+//! | `status [--cache=C]` | `xsite(&scope).status(None)` → `cache(C).xsite().backups()` | `GET /v2/caches/C/x-site/backups/` |
+//! | `status [--cache=C] --site=S` | `xsite(&scope).status(Some(S))` → `cache(C).xsite().site_status(S)` | `GET /v2/caches/C/x-site/backups/S` |
+//! | `take-offline --all-caches --site=S` | `xsite(&scope).take_offline(S)` → `container().xsite().take_offline(S)` | `POST {container}/x-site/backups/S?action=take-offline` |
+//! | `take-offline [--cache=C] --site=S` | `xsite(&scope).take_offline(S)` → `cache(C).xsite().take_offline(S)` | `POST /v2/caches/C/x-site/backups/S?action=take-offline` |
+//! | `bring-online …` | `xsite(&scope).bring_online(S)` → `…bring_online(S)` | `…?action=bring-online` |
+//! | `push-site-state …` | `xsite(&scope).push_state(S)` → `…push_state(S)` | `…?action=start-push-state` |
+//! | `cancel-push-state …` | `xsite(&scope).cancel_push_state(S)` → `…cancel_push_state(S)` | `…?action=cancel-push-state` |
 //! | `cancel-receive-state --cache=C --site=S` | `cache(C).xsite().cancel_receive_state(S)` | `…?action=cancel-receive-state` |
 //! | `push-site-status --cache=C` | `cache(C).xsite().push_state_status()` | `GET /v2/caches/C/x-site/backups?action=push-state-status` |
 //! | `clear-push-site-status --cache=C` | `cache(C).xsite().clear_push_state_status()` | `POST /v2/caches/C/x-site/local?action=clear-push-state-status` |
@@ -23,7 +27,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use xsite::{ConfigUpdate, StateTransferMode};
+use xsite::{ConfigUpdate, Scope, ScopedOutcome, StateTransferMode};
 use xsite_clish::{Resolution, SiteCommand, Target, TransferMode};
 
 use crate::commands::help;
@@ -50,69 +54,28 @@ pub fn run(
         )),
         S::Status { site, .. } => {
             let client = session.client()?;
-            match (scope, site) {
-                (Target::AllCaches { .. }, None) => {
-                    json(session.block_on(client.container().xsite().status()))
-                }
-                (Target::AllCaches { .. }, Some(site)) => {
-                    json(session.block_on(client.container().xsite().site_status(site)))
-                }
-                (Target::Cache(cache), None) => {
-                    json(session.block_on(client.cache(cache).xsite().backups()))
-                }
-                (Target::Cache(cache), Some(site)) => {
-                    json(session.block_on(client.cache(cache).xsite().site_status(site)))
-                }
-                (other, _) => unexpected(other),
-            }
+            let scope = xsite_scope(scope)?;
+            json(session.block_on(client.xsite(&scope).status(site.as_deref())))
         }
         S::TakeOffline(action) => {
             let client = session.client()?;
-            match scope {
-                Target::AllCaches { .. } => {
-                    json(session.block_on(client.container().xsite().take_offline(&action.site)))
-                }
-                Target::Cache(cache) => nothing(
-                    session.block_on(client.cache(cache).xsite().take_offline(&action.site)),
-                ),
-                other => unexpected(other),
-            }
+            let scope = xsite_scope(scope)?;
+            outcome(session.block_on(client.xsite(&scope).take_offline(&action.site)))
         }
         S::BringOnline(action) => {
             let client = session.client()?;
-            match scope {
-                Target::AllCaches { .. } => {
-                    json(session.block_on(client.container().xsite().bring_online(&action.site)))
-                }
-                Target::Cache(cache) => nothing(
-                    session.block_on(client.cache(cache).xsite().bring_online(&action.site)),
-                ),
-                other => unexpected(other),
-            }
+            let scope = xsite_scope(scope)?;
+            outcome(session.block_on(client.xsite(&scope).bring_online(&action.site)))
         }
         S::PushSiteState(action) => {
             let client = session.client()?;
-            match scope {
-                Target::AllCaches { .. } => {
-                    json(session.block_on(client.container().xsite().push_state(&action.site)))
-                }
-                Target::Cache(cache) => {
-                    nothing(session.block_on(client.cache(cache).xsite().push_state(&action.site)))
-                }
-                other => unexpected(other),
-            }
+            let scope = xsite_scope(scope)?;
+            outcome(session.block_on(client.xsite(&scope).push_state(&action.site)))
         }
         S::CancelPushState(action) => {
             let client = session.client()?;
-            match scope {
-                Target::AllCaches { .. } => json(
-                    session.block_on(client.container().xsite().cancel_push_state(&action.site)),
-                ),
-                Target::Cache(cache) => nothing(
-                    session.block_on(client.cache(cache).xsite().cancel_push_state(&action.site)),
-                ),
-                other => unexpected(other),
-            }
+            let scope = xsite_scope(scope)?;
+            outcome(session.block_on(client.xsite(&scope).cancel_push_state(&action.site)))
         }
         S::CancelReceiveState { cache, site } => {
             let client = session.client()?;
@@ -225,6 +188,15 @@ fn container_info(session: &mut Session) -> CliResult<xsite::ContainerInfo> {
     Ok(info)
 }
 
+/// The SDK's scope of a command the shared model resolved to one cache or to every cache.
+fn xsite_scope(target: &Target) -> CliResult<Scope> {
+    match target {
+        Target::AllCaches { .. } => Ok(Scope::AllCaches),
+        Target::Cache(cache) => Ok(Scope::Cache(cache.clone())),
+        other => unexpected(other),
+    }
+}
+
 /// The cache the shared model resolved the command to.
 fn resolved_cache(target: &Target) -> CliResult<&str> {
     match target {
@@ -248,6 +220,15 @@ fn json<T: Serialize>(result: xsite::Result<T>) -> CliResult<Reply> {
     let value = serde_json::to_value(&value)
         .map_err(|e| CliError::new(Kind::Internal, format!("cannot render the result: {e}")))?;
     Ok(Reply::Json(value))
+}
+
+/// An action's result: every cache's result as JSON for `--all-caches`, nothing for one cache
+/// (the server sends no body), as cli.sh prints them.
+fn outcome(result: xsite::Result<ScopedOutcome>) -> CliResult<Reply> {
+    match result.map_err(|e| CliError::from_sdk(&e))? {
+        ScopedOutcome::AllCaches(results) => json(Ok(results)),
+        ScopedOutcome::Cache => Ok(Reply::Nothing),
+    }
 }
 
 /// A result the server sends no body for: cli.sh prints nothing.

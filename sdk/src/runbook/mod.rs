@@ -14,6 +14,7 @@
 mod plan;
 mod run;
 mod status;
+mod text;
 
 pub use plan::{Action, Check, Plan, Step, Workflow};
 pub use run::{

@@ -16,7 +16,7 @@
 //! looks like an error but matches nothing known is a failure too.
 //!
 //! Given the script ([`check_log_with_script`]), outputs are matched to commands: exactly when
-//! the script has `echo` markers ([`Script::with_markers`], which the Batch builder adds), else
+//! the script has `echo` markers ([`Script::with_markers`](xsite_clish::Script::with_markers), which the Batch builder adds), else
 //! in order, as well as the output allows.
 
 // The parts, in the order a log goes through them: `log` reads it into items, `expect` says

@@ -138,7 +138,7 @@ pub struct Output {
     pub value: Value,
 }
 
-/// What [`check_log`] found.
+/// What [`check_log`](super::check_log) found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckReport {
     /// Every failure, in log order (then commands that did not run).

@@ -35,7 +35,6 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// println!("site-b is {status}");
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct ClientBuilder {
     base_url: String,
     context_path: Option<String>,
@@ -49,6 +48,51 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     container: Option<ContainerPath>,
     http1_only: bool,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    // Written by hand: the base URL may still hold a password (it is taken out in `build`), and
+    // the client identity holds a private key. Neither may reach a log through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &url_without_password(&self.base_url))
+            .field("context_path", &self.context_path)
+            .field("credentials", &self.credentials)
+            .field("ca_files", &self.ca_files)
+            .field(
+                "ca_pems",
+                &format_args!("[{} PEM text(s)]", self.ca_pems.len()),
+            )
+            .field("client_identity", &self.client_identity)
+            .field("trust_all", &self.trust_all)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("container", &self.container)
+            .field("http1_only", &self.http1_only)
+            .finish()
+    }
+}
+
+/// `base_url` as it may be shown: a password in its user-info replaced by `********`. The URL
+/// crate finds the user-info when the URL parses; when it does not, everything between the
+/// scheme's `://` and the last `@` after it goes, user name included (nothing there is trusted).
+fn url_without_password(base_url: &str) -> String {
+    if let Ok(mut url) = Url::parse(base_url) {
+        if url.password().is_some() && url.set_password(Some("********")).is_ok() {
+            return url.to_string();
+        }
+        if url.password().is_none() {
+            return base_url.to_owned();
+        }
+    }
+    match base_url.find("://").map(|i| i + 3) {
+        Some(start) => match base_url[start..].rfind('@') {
+            Some(at) => format!("{}********{}", &base_url[..start], &base_url[start + at..]),
+            None => base_url.to_owned(),
+        },
+        None => base_url.to_owned(),
+    }
 }
 
 impl ClientBuilder {
@@ -105,7 +149,7 @@ impl ClientBuilder {
 
     /// Presents a client certificate from PEM text holding the private key and the certificate.
     pub fn client_identity_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.client_identity = Some(ClientIdentity::Pem(pem.into()));
+        self.client_identity = Some(ClientIdentity::Pem(pem.into().into()));
         self
     }
 
@@ -160,17 +204,19 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let mut url = Url::parse(&self.base_url).map_err(|source| {
             Error::Config(ConfigError::InvalidUrl {
-                url: self.base_url.clone(),
+                url: url_without_password(&self.base_url),
                 source,
             })
         })?;
         if url.scheme() != "http" && url.scheme() != "https" {
             return Err(Error::Config(ConfigError::UnsupportedScheme {
-                url: self.base_url,
+                url: url_without_password(&self.base_url),
             }));
         }
         if url.host_str().is_none() {
-            return Err(Error::Config(ConfigError::NoHost { url: self.base_url }));
+            return Err(Error::Config(ConfigError::NoHost {
+                url: url_without_password(&self.base_url),
+            }));
         }
         let mut credentials = self.credentials;
         if !url.username().is_empty() {
@@ -280,6 +326,31 @@ mod tests {
         assert!(err.to_string().contains("http:// or https://"), "{err}");
         let err = Client::builder("not a url").build().unwrap_err();
         assert!(err.to_string().contains("invalid base URL"), "{err}");
+    }
+
+    #[test]
+    fn debug_and_url_errors_show_no_secret() {
+        let builder = Client::builder("http://dev:s3cr%40t@h:1")
+            .credentials(Credentials::password("dev", "the-password"))
+            .client_identity_pem("-----BEGIN PRIVATE KEY-----\nMIIkey\n-----END PRIVATE KEY-----")
+            .ca_pem("-----BEGIN CERTIFICATE-----\nMIIca\n-----END CERTIFICATE-----");
+        let debug = format!("{builder:?}");
+        for secret in ["s3cr", "the-password", "MIIkey", "PRIVATE KEY", "MIIca"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(debug.contains("http://dev:********@h:1/"), "{debug}");
+        assert!(debug.contains("Pem([REDACTED])"), "{debug}");
+
+        // Each URL error names the URL, without its password, parsed or not.
+        for (url, shown) in [
+            ("ftp://u:hunter2@h", "ftp://u:********@h"),
+            ("http://u:hunter2@", "http://********@"),
+            ("http://u:hunter2@h:99999", "http://********@h:99999"),
+        ] {
+            let text = Client::builder(url).build().unwrap_err().to_string();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains(shown), "{text}");
+        }
     }
 
     #[test]

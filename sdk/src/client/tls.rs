@@ -3,13 +3,27 @@
 
 use std::path::{Path, PathBuf};
 
+use secrecy::{ExposeSecret, SecretSlice};
+
 use crate::error::{CaSource, ConfigError, Error, FileRole, Result};
 
-/// The client certificate to present.
-#[derive(Debug)]
+/// The client certificate to present. The PEM form holds the private key: a secret.
 pub(super) enum ClientIdentity {
     Files { cert: PathBuf, key: PathBuf },
-    Pem(Vec<u8>),
+    Pem(SecretSlice<u8>),
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientIdentity::Files { cert, key } => f
+                .debug_struct("Files")
+                .field("cert", cert)
+                .field("key", key)
+                .finish(),
+            ClientIdentity::Pem(_) => f.write_str("Pem([REDACTED])"),
+        }
+    }
 }
 
 /// Adds the CA files and PEM texts, the client certificate and the trust-all mode to `http`.
@@ -41,7 +55,7 @@ pub(super) fn configure(
                 pem.extend(read_file(cert, FileRole::ClientCertificate)?);
                 pem
             }
-            ClientIdentity::Pem(pem) => pem.clone(),
+            ClientIdentity::Pem(pem) => pem.expose_secret().to_vec(),
         };
         let identity = reqwest::Identity::from_pem(&pem)
             .map_err(|source| Error::Config(ConfigError::InvalidClientIdentity { source }))?;

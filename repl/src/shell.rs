@@ -171,7 +171,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
         "runbook" if rest.is_empty() => runbook_workflows(),
         "runbook" => match rest.last().copied() {
             Some("--from" | "--to" | "--site") => names.sites.clone(),
-            Some("--cache-set") => owned(&["keycloak-25", "keycloak-26"]),
+            Some("--cache-set") => owned(&xsite::CacheSet::NAMES),
             _ => {
                 let used: Vec<&str> = rest
                     .iter()

@@ -38,6 +38,8 @@ pub const KEYCLOAK_26_CACHES: [&str; 4] = [
 /// assert_eq!(CacheSet::keycloak_26().names()[0], "actionTokens");
 /// let mine = CacheSet::custom(["orders", "orders", "carts"]);
 /// assert_eq!(mine.names(), ["orders", "carts"]);
+/// assert_eq!(CacheSet::named("kc26").unwrap().known_name(), Some("keycloak-26"));
+/// assert_eq!(mine.known_name(), None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheSet {
@@ -78,14 +80,28 @@ impl CacheSet {
         CacheSet { names: unique }
     }
 
-    /// Looks a set up by name: `keycloak-legacy` (alias `keycloak-25`, `kc25`) or `keycloak-26`
-    /// (alias `kc26`).
+    /// The names of the known sets, as `--cache-set` takes them and completion offers them:
+    /// the eight caches of Keycloak 25 and earlier, then Keycloak 26's four.
+    pub const NAMES: [&'static str; 2] = ["keycloak-25", "keycloak-26"];
+
+    /// Looks a set up by name: one of [`CacheSet::NAMES`], or an alias (`keycloak-legacy`,
+    /// `keycloak-24`, `kc25` for the eight; `kc26` for the four).
     pub fn named(name: &str) -> Option<Self> {
         match name {
-            "keycloak-legacy" | "keycloak-25" | "kc25" => Some(CacheSet::keycloak_legacy()),
+            "keycloak-25" | "keycloak-legacy" | "keycloak-24" | "kc25" => {
+                Some(CacheSet::keycloak_legacy())
+            }
             "keycloak-26" | "kc26" => Some(CacheSet::keycloak_26()),
             _ => None,
         }
+    }
+
+    /// The set's name in [`CacheSet::NAMES`] when it is one of the known sets (same caches in
+    /// the same order), else `None`.
+    pub fn known_name(&self) -> Option<&'static str> {
+        CacheSet::NAMES
+            .into_iter()
+            .find(|name| CacheSet::named(name).as_ref() == Some(self))
     }
 
     /// The cache names, in order.

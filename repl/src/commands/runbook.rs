@@ -79,7 +79,7 @@ pub enum RunbookCommand {
 pub struct CommonArgs {
     /// The caches: keycloak-25 (the eight of Keycloak 25 and earlier, the default), keycloak-26
     /// (its four), or a comma-separated list.
-    #[arg(long = "cache-set", value_name = "SET", default_value = "keycloak-25")]
+    #[arg(long = "cache-set", value_name = "SET", default_value = CacheSet::NAMES[0])]
     pub cache_set: String,
 
     /// A site's REST endpoint, NAME=URL (site-a=https://…:11222); may be
@@ -106,9 +106,10 @@ pub fn cache_set(text: &str) -> CliResult<CacheSet> {
         .filter(|n| !n.is_empty())
         .collect();
     if names.is_empty() {
-        return Err(CliError::config(
-            "--cache-set: give keycloak-25, keycloak-26, or a comma-separated list of caches",
-        ));
+        return Err(CliError::config(format!(
+            "--cache-set: give {}, or a comma-separated list of caches",
+            CacheSet::NAMES.join(", ")
+        )));
     }
     Ok(CacheSet::custom(names))
 }

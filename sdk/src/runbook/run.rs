@@ -462,8 +462,8 @@ pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
 fn cache_set_flag(caches: &CacheSet) -> String {
     if *caches == CacheSet::default() {
         String::new()
-    } else if *caches == CacheSet::keycloak_26() {
-        " --cache-set keycloak-26".to_owned()
+    } else if let Some(name) = caches.known_name() {
+        format!(" --cache-set {name}")
     } else {
         format!(" --cache-set {}", caches.names().join(","))
     }

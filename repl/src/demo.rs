@@ -1,4 +1,5 @@
-//! `xsite --demo`: the embedded two-site Data Grid (the simulator), on its own thread.
+//! `xsite --demo`: the embedded two-site Data Grid (the simulator), on its own thread. Only in
+//! builds with the `demo` feature (a default one).
 //!
 //! The grid gets its own thread and runtime, so that it keeps answering while the shell waits
 //! for input (the shell's runtime only runs during a command), and so that other programs

@@ -3,7 +3,7 @@
 //! A shell that speaks `cli.sh`'s language for Data Grid cross-site replication, prints what
 //! `cli.sh` prints, and goes further: completion, a password-free history, checked all-caches
 //! results, JSON output, batch files with `--on-error`, and an embedded two-site grid
-//! (`--demo`).
+//! (`--demo`, with the default `demo` feature; a build without it carries no server code).
 //!
 //! One straight line from a typed line to its HTTP request:
 //!
@@ -19,6 +19,7 @@
 
 pub mod commands;
 pub mod console;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod endpoint;
 pub mod error;
@@ -26,6 +27,8 @@ pub mod exec;
 pub mod history;
 pub mod interrupt;
 pub mod manual;
+#[cfg(not(feature = "demo"))]
+pub mod no_demo;
 pub mod progress;
 pub mod prompt;
 pub mod render;

@@ -13,13 +13,14 @@ use secrecy::SecretString;
 use xsite_clish::{Command, Connect, Mode, split_url_password, url_has_password};
 use xsite_repl::commands::{self, Extension};
 use xsite_repl::console::{Console, Format};
+#[cfg(feature = "demo")]
 use xsite_repl::demo::DemoGrid;
 use xsite_repl::error::CliError;
 use xsite_repl::exec::{Executor, Outcome};
 use xsite_repl::prompt::TtyPrompter;
 use xsite_repl::script_file::{self, OnError, Properties};
 use xsite_repl::session::{Session, TlsSettings};
-use xsite_repl::sites::{SiteConfig, SiteRegistry};
+use xsite_repl::sites::SiteRegistry;
 use xsite_repl::{history, interrupt, manual, shell};
 
 /// A cli.sh-compatible shell for Infinispan / Red Hat Data Grid cross-site replication.
@@ -76,6 +77,7 @@ struct Args {
     /// Starts an embedded two-site Data Grid, connects to site-a, and names both sites for the
     /// runbooks.
     #[arg(long)]
+    #[cfg_attr(not(feature = "demo"), arg(help = xsite_repl::no_demo::HELP))]
     demo: bool,
 
     /// A site for the runbooks, NAME=URL (site-a=https://dg.site-a.example.com:11222); may be
@@ -221,8 +223,6 @@ fn init_logging(verbose: u8) {
 }
 
 fn run(mut args: Args) -> Result<i32, CliError> {
-    // Ctrl-C: a runbook stops at its next safe point, the shell survives (see interrupt).
-    interrupt::install();
     // `xsite runbook … --demo / --profile`: the runbook's copies of the global options.
     let (demo_flag, profile_flag) = match &args.command {
         Some(Extension::Runbook(r)) => (
@@ -236,6 +236,12 @@ fn run(mut args: Args) -> Result<i32, CliError> {
         r.demo = false;
         r.profile = None;
     }
+    #[cfg(not(feature = "demo"))]
+    if demo_flag {
+        return Err(xsite_repl::no_demo::unavailable());
+    }
+    // Ctrl-C: a runbook stops at its next safe point, the shell survives (see interrupt).
+    interrupt::install();
     if args.truststore_password.is_some() || args.keystore_password.is_some() {
         eprintln!(
             "xsite: warning: passwords given as options can be read by other users (ps, shell \
@@ -318,37 +324,17 @@ fn run(mut args: Args) -> Result<i32, CliError> {
         session.sites.set_url(spec)?;
     }
 
+    // The grid runs until the end, after the executor (and its connection) is gone.
+    #[cfg(feature = "demo")]
     let demo = if demo_flag {
-        let grid = DemoGrid::start()
-            .map_err(|e| CliError::config(format!("Cannot start the embedded grid: {e}")))?;
-        session.default_credentials = Some((
-            xsite_sim::ADMIN_USER.to_owned(),
-            SecretString::from(xsite_sim::ADMIN_PASSWORD),
-        ));
-        for (name, url) in [("site-a", grid.site_a_url()), ("site-b", grid.site_b_url())] {
-            session.sites.insert(SiteConfig {
-                username: Some(xsite_sim::ADMIN_USER.to_owned()),
-                password: Some(SecretString::from(xsite_sim::ADMIN_PASSWORD)),
-                ..SiteConfig::from_url(name, url)?
-            });
-        }
-        if args.command.is_none() {
-            eprintln!(
-                "xsite: embedded two-site grid running (Infinispan 14.0 simulator; user {} / {}):\n  \
-                 site-a  {}\n  site-b  {}\nxsite: connected to site-a; to switch: connect {}\n\
-                 xsite: both sites are named for the runbooks: try runbook status, or \
-                 runbook resync --from site-a --to site-b --dry-run",
-                xsite_sim::ADMIN_USER,
-                xsite_sim::ADMIN_PASSWORD,
-                grid.site_a_url(),
-                grid.site_b_url(),
-                grid.site_b_url()
-            );
-        }
-        Some(grid)
+        Some(start_demo(&mut session, args.command.is_none())?)
     } else {
         None
     };
+    #[cfg(feature = "demo")]
+    let demo_site_a = demo.as_ref().map(|g| g.site_a_url().to_owned());
+    #[cfg(not(feature = "demo"))]
+    let demo_site_a: Option<String> = None;
 
     let mut executor = Executor::new(session, Console::stdio(color, format));
 
@@ -382,6 +368,7 @@ fn run(mut args: Args) -> Result<i32, CliError> {
             }
         };
         drop(executor);
+        #[cfg(feature = "demo")]
         drop(demo);
         return Ok(code);
     }
@@ -389,7 +376,7 @@ fn run(mut args: Args) -> Result<i32, CliError> {
     let connect_to = args
         .connect
         .clone()
-        .or_else(|| demo.as_ref().map(|g| g.site_a_url().to_owned()))
+        .or(demo_site_a)
         .or_else(|| properties.get("autoconnect-url").map(str::to_owned));
     if let Some(url) = connect_to {
         let (url, url_password) = split_url_password(&url);
@@ -423,8 +410,44 @@ fn run(mut args: Args) -> Result<i32, CliError> {
         code
     };
     drop(executor);
+    #[cfg(feature = "demo")]
     drop(demo);
     Ok(code)
+}
+
+/// `--demo`: starts the embedded grid, names both sites for the runbooks and gives the session
+/// the grid's credentials; `announce` prints the sites' URLs (the shell and script files). The
+/// grid stops when the returned value is dropped.
+#[cfg(feature = "demo")]
+fn start_demo(session: &mut Session, announce: bool) -> Result<DemoGrid, CliError> {
+    use xsite_repl::sites::SiteConfig;
+    let grid = DemoGrid::start()
+        .map_err(|e| CliError::config(format!("Cannot start the embedded grid: {e}")))?;
+    session.default_credentials = Some((
+        xsite_sim::ADMIN_USER.to_owned(),
+        SecretString::from(xsite_sim::ADMIN_PASSWORD),
+    ));
+    for (name, url) in [("site-a", grid.site_a_url()), ("site-b", grid.site_b_url())] {
+        session.sites.insert(SiteConfig {
+            username: Some(xsite_sim::ADMIN_USER.to_owned()),
+            password: Some(SecretString::from(xsite_sim::ADMIN_PASSWORD)),
+            ..SiteConfig::from_url(name, url)?
+        });
+    }
+    if announce {
+        eprintln!(
+            "xsite: embedded two-site grid running (Infinispan 14.0 simulator; user {} / {}):\n  \
+             site-a  {}\n  site-b  {}\nxsite: connected to site-a; to switch: connect {}\n\
+             xsite: both sites are named for the runbooks: try runbook status, or \
+             runbook resync --from site-a --to site-b --dry-run",
+            xsite_sim::ADMIN_USER,
+            xsite_sim::ADMIN_PASSWORD,
+            grid.site_a_url(),
+            grid.site_b_url(),
+            grid.site_b_url()
+        );
+    }
+    Ok(grid)
 }
 
 fn run_file(
@@ -471,4 +494,60 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(all(test, not(feature = "demo")))]
+mod no_demo_tests {
+    use super::*;
+
+    /// Parses as `main` does: xsite's own command is taken out of `top`.
+    fn args(argv: &[&str]) -> Args {
+        let mut args = Args::try_parse_from(argv).expect("--demo still parses");
+        if let Some(TopCommand::Own(extension)) = args.top.take() {
+            args.command = Some(*extension);
+        }
+        args
+    }
+
+    #[test]
+    fn demo_is_a_clear_error_with_exit_code_2() {
+        for argv in [
+            &["xsite", "--demo"][..],
+            &["xsite", "--demo", "-f", "-"][..],
+            &["xsite", "--demo", "runbook", "status"][..],
+            &["xsite", "runbook", "status", "--demo"][..],
+        ] {
+            let error = run(args(argv)).expect_err("no embedded grid in this build");
+            assert_eq!(error.exit_code(), 2, "{argv:?}");
+            assert!(
+                error.message.contains("no embedded demo grid")
+                    && error.message.contains("`demo` feature"),
+                "{argv:?}: {}",
+                error.message
+            );
+            assert!(
+                error.hints.iter().any(|h| h.contains("default features")),
+                "{argv:?}: {:?}",
+                error.hints
+            );
+        }
+    }
+
+    #[test]
+    fn help_says_demo_is_not_in_this_build() {
+        let command = Args::command();
+        let runbook = command.find_subcommand("runbook").expect("runbook");
+        for owner in [&command, runbook] {
+            let demo = owner
+                .get_arguments()
+                .find(|a| a.get_long() == Some("demo"))
+                .expect("--demo is still an option");
+            let help = demo.get_help().map(ToString::to_string);
+            assert_eq!(help.as_deref(), Some(xsite_repl::no_demo::HELP));
+            // `--help` shows the long help when there is one: none, or the same.
+            if let Some(long) = demo.get_long_help() {
+                assert_eq!(long.to_string(), xsite_repl::no_demo::HELP);
+            }
+        }
+    }
 }

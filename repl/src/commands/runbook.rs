@@ -14,9 +14,9 @@
 //!   it must be applied on, with the commands to wait for it and check its log in between.
 //!
 //! Sites are named (`site-a`, `site-b`); their URLs and credentials come from `--site-url`, the
-//! profile, or `--demo` (see [`crate::sites`]). Exit codes: 0 done, 2 usage or configuration,
-//! 3 stopped by an interlock or a postcondition (nothing more is sent), 1 for `status` when
-//! something is degraded.
+//! profile, or `--demo` in builds with the embedded grid (see [`crate::sites`]). Exit codes: 0
+//! done, 2 usage or configuration, 3 stopped by an interlock or a postcondition (nothing more is
+//! sent), 1 for `status` when something is degraded.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,13 +36,38 @@ use crate::interrupt::RunbookGuard;
 use crate::progress::Progress;
 use crate::session::Session;
 
+/// `, or --demo` in the texts that say how sites are named, in builds that have the embedded grid
+/// (the `demo` feature); nothing in the others.
+#[cfg(feature = "demo")]
+macro_rules! or_demo {
+    () => {
+        ", or --demo"
+    };
+}
+#[cfg(not(feature = "demo"))]
+macro_rules! or_demo {
+    () => {
+        ""
+    };
+}
+
+/// The hint when a runbook's sites are not configured.
+const NAME_SITES_HINT: &str = concat!(
+    "name each site's URL: --site-url site-a=https://… (or a profile",
+    or_demo!(),
+    ")"
+);
+
 /// `runbook`: the Keycloak multi-site runbooks (its one-line help is [`super::Extension`]'s).
 #[derive(Debug, Clone, clap::Args)]
 #[command(
-    after_help = "Sites are named: --site-url, the profile (~/.config/xsite/sites.toml, --profile), \
-                  or --demo. --dry-run prints the plan; --emit-batch prints Batch CRs.\n\
-                  Exit codes: 0 done, 1 degraded (status), 2 usage, 3 stopped by an interlock or a \
-                  postcondition."
+    after_help = concat!(
+        "Sites are named: --site-url, the profile (~/.config/xsite/sites.toml, --profile)",
+        or_demo!(),
+        ". --dry-run prints the plan; --emit-batch prints Batch CRs.\n\
+         Exit codes: 0 done, 1 degraded (status), 2 usage, 3 stopped by an interlock or a \
+         postcondition."
+    )
 )]
 pub struct RunbookArgs {
     /// The workflow.
@@ -52,6 +77,7 @@ pub struct RunbookArgs {
     /// Starts an embedded two-site Data Grid and names both sites (the xsite option, also
     /// accepted here; not in the shell).
     #[arg(long, global = true)]
+    #[cfg_attr(not(feature = "demo"), arg(help = crate::no_demo::HELP))]
     pub demo: bool,
 
     /// The sites profile (the xsite option, also accepted here; not in the shell).
@@ -251,7 +277,11 @@ pub fn run(session: &mut Session, console: &mut Console, args: &RunbookArgs) -> 
         RunbookCommand::Sites(a) => {
             add_sites(session, &a.site_urls)?;
             if session.sites.is_empty() {
-                console.note("no site configured: use --site-url NAME=URL, a profile (--profile FILE, ~/.config/xsite/sites.toml), or --demo");
+                console.note(concat!(
+                    "no site configured: use --site-url NAME=URL, a profile (--profile FILE, \
+                     ~/.config/xsite/sites.toml)",
+                    or_demo!()
+                ));
             }
             Ok(Reply::List(session.sites.describe(), ListStyle::Lines))
         }
@@ -278,9 +308,7 @@ fn connect(session: &mut Session, needed: &[&str]) -> CliResult<runbook::Sites> 
                     format!("the sites are {}", known.join(", "))
                 }
             ))
-            .with_hint(
-                "name each site's URL: --site-url site-a=https://… (or a profile, or --demo)",
-            ));
+            .with_hint(NAME_SITES_HINT));
         }
     }
     let tls = session.tls.clone();
@@ -636,9 +664,7 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
     add_sites(session, &args.common.site_urls)?;
     let caches = args.common.caches()?;
     if session.sites.is_empty() {
-        return Err(CliError::config("no site is configured").with_hint(
-            "name each site's URL: --site-url site-a=https://… (or a profile, or --demo)",
-        ));
+        return Err(CliError::config("no site is configured").with_hint(NAME_SITES_HINT));
     }
     let json = console.format == Format::Json;
     if args.dry_run {

@@ -16,10 +16,14 @@ use axum::http::header;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthResult, ConnState, User};
+use crate::harness::{
+    BACKUP_TIMEOUT, CACHE_ENCODING, CACHE_MODE, CACHE_OWNERS, CACHE_REMOTE_TIMEOUT, CONTAINER_NAME,
+    MERGE_POLICY, MERGE_POLICY_CACHES, STATE_TRANSFER_CHUNK_SIZE,
+};
 use crate::http::{Reply, empty, json, text, text_plain, typed};
 use crate::model::{
-    CONTAINER_NAME, INTERNAL_CACHES, cache_manager_info, cache_names_order, java_hash_order_by,
-    java_string_hash, node_name, order_like_defined,
+    INTERNAL_CACHES, cache_manager_info, cache_names_order, java_hash_order_by, java_string_hash,
+    node_name, order_like_defined,
 };
 use crate::routes::{Lookup, M, Op, RouteDef, SiteAction, parse_query};
 use crate::state::{Mode, World, Write};
@@ -189,7 +193,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 .and_then(|c| c.entries.get(req.var("cacheKey")))
             {
                 Some(v) => {
-                    let mut r = typed(200, TEXT_UTF8, v.clone());
+                    let mut r = typed(200, CACHE_ENCODING, v.clone());
                     if let Ok(tag) = etag(v).parse() {
                         r.headers_mut().insert(header::ETAG, tag);
                     }
@@ -397,41 +401,34 @@ fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
         }
         let c = w.cache(idx, cache).expect("checked");
         let mut dist = Map::new();
-        dist.insert("owners".into(), json!("2"));
-        dist.insert("mode".into(), json!("SYNC"));
-        dist.insert("remote-timeout".into(), json!("5000"));
+        let chunk_size = STATE_TRANSFER_CHUNK_SIZE.to_string();
+        dist.insert("owners".into(), json!(CACHE_OWNERS));
+        dist.insert("mode".into(), json!(CACHE_MODE));
+        dist.insert("remote-timeout".into(), json!(CACHE_REMOTE_TIMEOUT));
         dist.insert("statistics".into(), json!(true));
         if !c.backups.is_empty() {
             let mut backups = Map::new();
             if MERGE_POLICY_CACHES.contains(&cache) {
-                backups.insert("merge-policy".into(), json!("ALWAYS_REMOVE"));
+                backups.insert("merge-policy".into(), json!(MERGE_POLICY));
             }
             for b in &c.backups {
                 let strategy = if b.sync { "SYNC" } else { "ASYNC" };
                 backups.insert(
                     b.site.clone(),
-                    json!({"backup": {"strategy": strategy, "timeout": "4500", "state-transfer": {"chunk-size": "16"}}}),
+                    json!({"backup": {
+                        "strategy": strategy,
+                        "timeout": BACKUP_TIMEOUT,
+                        "state-transfer": {"chunk-size": chunk_size},
+                    }}),
                 );
             }
             dist.insert("backups".into(), Value::Object(backups));
         }
-        dist.insert("encoding".into(), json!({"media-type": TEXT_UTF8}));
-        dist.insert("state-transfer".into(), json!({"chunk-size": "16"}));
+        dist.insert("encoding".into(), json!({"media-type": CACHE_ENCODING}));
+        dist.insert("state-transfer".into(), json!({"chunk-size": chunk_size}));
         json(&json!({ cache: {"distributed-cache": dist} }))
     })
 }
-
-/// The Keycloak caches the harness gives `merge-policy="ALWAYS_REMOVE"`.
-const MERGE_POLICY_CACHES: [&str; 5] = [
-    "sessions",
-    "authenticationSessions",
-    "offlineSessions",
-    "clientSessions",
-    "offlineClientSessions",
-];
-
-/// The caches' value encoding in the harness, and so the content type of values read back.
-const TEXT_UTF8: &str = "text/plain; charset=UTF-8";
 
 /// A stand-in for the server's entry ETag (a MurmurHash3 of the stored bytes): same shape, a decimal `int`, but not
 /// the same number.

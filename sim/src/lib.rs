@@ -17,7 +17,7 @@
 //!
 //! # Fidelity
 //!
-//! Answers are checked (`tests/recorded.rs`) against every recording of real servers in `docs/real-server/`:
+//! Answers are checked (`tests/sim/recorded.rs`) against every recording of real servers in `docs/real-server/`:
 //! 14.0.28 against the 14 generation; 15.0.21, 15.2.6 and 16.0.7 against the 15 generation, except the server and
 //! container info of 15.2.6 and 16.0.7 (listed there). The generations report the 14.0.35 and 15.0.22 they are
 //! named after (the replay rewrites the recorded release, and counts where). A push sends the cache's entries in

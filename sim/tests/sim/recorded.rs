@@ -12,12 +12,10 @@
 //! started is still `SENDING` or already `OK` (it depends on the data volume and timing). Every other
 //! push status (`IDLE`, `CANCELED`, `ERROR`) and every scalar body is compared exactly.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{Conn, Resp, admin, basic};
+use crate::common::{Conn, Resp, admin, basic};
 use serde_json::Value;
 use xsite_sim::{Generation, Grid, Mechanism, SimOptions};
 

@@ -1,10 +1,8 @@
 //! Cross-site state: replication while online, not while offline, push-state, and the container routes.
 
-mod common;
-
 use std::time::Duration;
 
-use common::admin;
+use crate::common::admin;
 use xsite_sim::{Generation, Grid, PushStatus, SimOptions};
 
 const WORK_B: &str = "/rest/v2/caches/work/x-site/backups/site-b";

@@ -1,10 +1,8 @@
 //! Fault switches: injected statuses, latency, a site going down and coming back, take-offline that does not take.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Conn, admin};
+use crate::common::{Conn, admin};
 use xsite_sim::{Grid, SimOptions};
 
 const WORK_B: &str = "/rest/v2/caches/work/x-site/backups/site-b";

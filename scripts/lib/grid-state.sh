@@ -20,9 +20,11 @@
 # JSON is normalised with `jq -S -c` (sorted keys, one line): the answers' key order is not part of
 # the state.
 
-# The Keycloak caches scripts/grid creates, and its cache without backups.
-GS_CACHES=(sessions actionTokens authenticationSessions offlineSessions clientSessions offlineClientSessions loginFailures work)
-GS_NO_BACKUPS=no-backups
+# The Keycloak caches scripts/grid creates, and its cache without backups, from scripts/harness.env
+# (read in a subshell: its other keys stay out of the caller's shell).
+GS_HARNESS=$(dirname "${BASH_SOURCE[0]}")/../harness.env
+read -r -a GS_CACHES <<< "$(. "$GS_HARNESS" && echo "$KEYCLOAK_CACHES")"
+GS_NO_BACKUPS=$(. "$GS_HARNESS" && echo "$NO_BACKUPS_CACHE")
 
 gs_site_url() { # site -> base URL
   case $1 in

@@ -14,8 +14,8 @@ use md5::Md5;
 use rand::RngCore;
 use sha2::{Digest as _, Sha256};
 
+use crate::harness::REALM;
 use crate::http::{Reply, empty_with_headers, text};
-use crate::model::REALM;
 use crate::routes::P;
 use crate::{
     ADMIN_PASSWORD, ADMIN_USER, DigestAlgorithm, Generation, Mechanism, OBSERVER_PASSWORD,

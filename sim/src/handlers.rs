@@ -16,12 +16,16 @@ use axum::http::header;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthResult, ConnState, User};
+use crate::harness::{
+    BACKUP_TIMEOUT, CACHE_ENCODING, CACHE_MODE, CACHE_OWNERS, CACHE_REMOTE_TIMEOUT, CONTAINER_NAME,
+    MERGE_POLICY, MERGE_POLICY_CACHES, STATE_TRANSFER_CHUNK_SIZE,
+};
 use crate::http::{Reply, empty, json, text, text_plain, typed};
 use crate::model::{
-    CONTAINER_NAME, INTERNAL_CACHES, cache_manager_info, cache_names_order, java_hash_order_by,
-    java_string_hash, node_name, order_like_defined,
+    INTERNAL_CACHES, cache_manager_info, cache_names_order, java_hash_order_by, java_string_hash,
+    node_name, order_like_defined,
 };
-use crate::routes::{Lookup, M, RouteDef, parse_query};
+use crate::routes::{Lookup, M, Op, RouteDef, SiteAction, parse_query};
 use crate::state::{Mode, World, Write};
 use crate::{Generation, SiteCtx};
 
@@ -166,38 +170,30 @@ fn forbidden(user: &User, permission: &str) -> Reply {
 }
 
 fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
-    const CACHE: &str = "/v2/caches/{cacheName}";
-    const ENTRY: &str = "/v2/caches/{cacheName}/{cacheKey}";
-    const BACKUPS: &str = "/v2/caches/{cacheName}/x-site/backups/";
-    const BACKUP: &str = "/v2/caches/{cacheName}/x-site/backups/{site}";
-    const LOCAL: &str = "/v2/caches/{cacheName}/x-site/local/";
-    const TAKE_OFFLINE_CONFIG: &str =
-        "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config";
-    const MODE: &str = "/v2/caches/{cacheName}/x-site/backups/{site}/state-transfer-mode";
     let cache = req.var("cacheName");
     let site = req.var("site");
-    match (def.path, def.action, req.method) {
-        ("/v2/caches/", None, M::Get) => cache_names(ctx),
-        (CACHE, Some("keys"), _) => with_cache(ctx, cache, |w, idx| keys(w, idx, cache)),
-        (CACHE, Some("size"), _) => with_cache(ctx, cache, |w, idx| {
+    match def.op {
+        Op::CacheNames => cache_names(ctx),
+        Op::CacheKeys => with_cache(ctx, cache, |w, idx| keys(w, idx, cache)),
+        Op::CacheSize => with_cache(ctx, cache, |w, idx| {
             json(&json!(w.cache(idx, cache).map_or(0, |c| c.entries.len())))
         }),
-        (CACHE, Some("clear"), _) => with_cache(ctx, cache, |w, idx| {
+        Op::ClearCache => with_cache(ctx, cache, |w, idx| {
             write_reply(w.write(idx, cache, &Write::Clear))
         }),
-        (CACHE, Some("config"), _) => cache_config(ctx, cache),
-        (CACHE, None, M::Head) => {
+        Op::CacheConfig => cache_config(ctx, cache),
+        Op::CacheExists => {
             let exists = ctx.shared.world().cache(ctx.idx, cache).is_some();
             empty(if exists { 204 } else { 404 })
         }
-        (ENTRY, None, M::Put | M::Post) => put_entry(ctx, req, cache),
-        (ENTRY, None, M::Get | M::Head) => with_cache(ctx, cache, |w, idx| {
+        Op::PutEntry => put_entry(ctx, req, cache),
+        Op::GetEntry => with_cache(ctx, cache, |w, idx| {
             match w
                 .cache(idx, cache)
                 .and_then(|c| c.entries.get(req.var("cacheKey")))
             {
                 Some(v) => {
-                    let mut r = typed(200, TEXT_UTF8, v.clone());
+                    let mut r = typed(200, CACHE_ENCODING, v.clone());
                     if let Ok(tag) = etag(v).parse() {
                         r.headers_mut().insert(header::ETAG, tag);
                     }
@@ -206,7 +202,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 None => empty(404),
             }
         }),
-        (ENTRY, None, M::Delete) => with_cache(ctx, cache, |w, idx| {
+        Op::RemoveEntry => with_cache(ctx, cache, |w, idx| {
             let key = req.var("cacheKey");
             if !w
                 .cache(idx, cache)
@@ -216,7 +212,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
             }
             write_reply(w.write(idx, cache, &Write::Remove(key)))
         }),
-        (BACKUPS, None, _) => with_backups(ctx, cache, |w, idx| {
+        Op::BackupStatuses => with_backups(ctx, cache, |w, idx| {
             let c = w.cache(idx, cache).expect("checked");
             let mut map = Map::new();
             for b in java_hash_order_by(c.backups.iter().collect(), |b| &b.site) {
@@ -224,7 +220,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
             }
             json(&Value::Object(map))
         }),
-        (BACKUPS, Some("push-state-status"), _) => with_backups(ctx, cache, |w, idx| {
+        Op::PushStateStatus => with_backups(ctx, cache, |w, idx| {
             let c = w.cache(idx, cache).expect("checked");
             let mut map = Map::new();
             for b in java_hash_order_by(c.backups.iter().collect(), |b| &b.site) {
@@ -232,36 +228,41 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
             }
             json(&Value::Object(map))
         }),
-        (LOCAL, Some("clear-push-state-status"), _) => with_backups(ctx, cache, |w, idx| {
+        Op::ClearPushStateStatus => with_backups(ctx, cache, |w, idx| {
             w.clear_push_status(idx, cache);
             json(&json!("ok"))
         }),
-        (BACKUP, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
+        Op::BackupStatus => with_site(ctx, cache, site, |w, idx| {
             let b = w
                 .cache(idx, cache)
                 .and_then(|c| c.backup(site))
                 .expect("checked");
             json(&json!({ node_name(ctx.name): b.status_str() }))
         }),
-        (BACKUP, Some(action), M::Post) => cache_action(ctx, cache, site, action),
-        (TAKE_OFFLINE_CONFIG, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
+        Op::Backup(action) => cache_action(ctx, cache, site, action),
+        // The receiving side's cancel succeeds even when nothing is being received.
+        Op::CancelReceiveState => with_site(ctx, cache, site, |w, idx| {
+            w.cancel_receive(idx, cache, site);
+            empty(200)
+        }),
+        Op::TakeOfflineConfig => with_site(ctx, cache, site, |w, idx| {
             let b = w
                 .cache(idx, cache)
                 .and_then(|c| c.backup(site))
                 .expect("checked");
             json(&json!({"after_failures": b.after_failures, "min_wait": b.min_wait}))
         }),
-        (TAKE_OFFLINE_CONFIG, None, M::Put) => with_site(ctx, cache, site, |w, idx| {
+        Op::SetTakeOfflineConfig => with_site(ctx, cache, site, |w, idx| {
             update_take_offline(w, idx, cache, site, &req.body)
         }),
-        (MODE, None, M::Get) => with_site(ctx, cache, site, |w, idx| {
+        Op::StateTransferMode => with_site(ctx, cache, site, |w, idx| {
             let b = w
                 .cache(idx, cache)
                 .and_then(|c| c.backup(site))
                 .expect("checked");
             json(&json!(b.mode.as_str()))
         }),
-        (MODE, Some("set"), _) => {
+        Op::SetStateTransferMode => {
             // The `mode` argument is checked before the cache and the site.
             let Some(mode) = req.param("mode") else {
                 return text(400, "ISPN012040: Missing required argument 'mode'");
@@ -270,21 +271,12 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 set_mode(w, idx, cache, site, mode)
             })
         }
-        (
-            "/v2/cache-managers/{name}/x-site/backups/" | "/v2/container/x-site/backups/",
-            None,
-            M::Get,
-        ) => with_container(ctx, req, |w, idx| {
+        Op::ContainerBackupStatuses => with_container(ctx, req, |w, idx| {
             json(&Value::Object(
                 global_status(w, idx, generation(ctx)).into_iter().collect(),
             ))
         }),
-        (
-            "/v2/cache-managers/{name}/x-site/backups/{site}"
-            | "/v2/container/x-site/backups/{site}",
-            None,
-            M::Get,
-        ) => with_container(ctx, req, |w, idx| {
+        Op::ContainerBackupStatus => with_container(ctx, req, |w, idx| {
             match global_status(w, idx, generation(ctx))
                 .into_iter()
                 .find(|(s, _)| s == site)
@@ -294,41 +286,33 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 None => empty(404),
             }
         }),
-        (
-            "/v2/cache-managers/{name}/x-site/backups/{site}"
-            | "/v2/container/x-site/backups/{site}",
-            Some(action),
-            M::Post,
-        ) => container_action(ctx, req, site, action),
-        ("/v2/cache-managers/{name}" | "/v2/container", None, M::Get) => {
-            with_container(ctx, req, |w, idx| {
-                let names: Vec<String> = w.sites[idx].caches.keys().cloned().collect();
-                json(&cache_manager_info(
-                    ctx.shared.opts.generation,
-                    ctx.name,
-                    &names,
-                    &w.sites_view(idx),
-                ))
-            })
-        }
-        ("/v2/cache-managers/{name}/health/status" | "/v2/container/health/status", None, m) => {
-            with_container(ctx, req, |_, _| {
-                if m == M::Head {
-                    empty(200)
-                } else {
-                    text_plain(200, "HEALTHY")
-                }
-            })
-        }
-        ("/v2/server/", None, M::Get) => {
-            json(&json!({"version": ctx.shared.opts.generation.print_version()}))
-        }
-        ("/v2/server/cache-managers", None, M::Get) => json(&json!([CONTAINER_NAME])),
-        (path, action, _) => text(
+        Op::Container(action) => container_action(ctx, req, site, action),
+        Op::ContainerInfo => with_container(ctx, req, |w, idx| {
+            let names: Vec<String> = w.sites[idx].caches.keys().cloned().collect();
+            json(&cache_manager_info(
+                ctx.shared.opts.generation,
+                ctx.name,
+                &names,
+                &w.sites_view(idx),
+            ))
+        }),
+        Op::HealthStatus => with_container(ctx, req, |_, _| {
+            if req.method == M::Head {
+                empty(200)
+            } else {
+                text_plain(200, "HEALTHY")
+            }
+        }),
+        Op::ServerInfo => json(&json!({"version": ctx.shared.opts.generation.print_version()})),
+        Op::CacheManagerNames => json(&json!([CONTAINER_NAME])),
+        Op::Unsimulated => text(
             501,
             format!(
-                "xsite-sim does not implement {path}{}",
-                action.map(|a| format!("?action={a}")).unwrap_or_default()
+                "xsite-sim does not implement {}{}",
+                def.path,
+                def.action
+                    .map(|a| format!("?action={a}"))
+                    .unwrap_or_default()
             ),
         ),
     }
@@ -417,41 +401,34 @@ fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
         }
         let c = w.cache(idx, cache).expect("checked");
         let mut dist = Map::new();
-        dist.insert("owners".into(), json!("2"));
-        dist.insert("mode".into(), json!("SYNC"));
-        dist.insert("remote-timeout".into(), json!("5000"));
+        let chunk_size = STATE_TRANSFER_CHUNK_SIZE.to_string();
+        dist.insert("owners".into(), json!(CACHE_OWNERS));
+        dist.insert("mode".into(), json!(CACHE_MODE));
+        dist.insert("remote-timeout".into(), json!(CACHE_REMOTE_TIMEOUT));
         dist.insert("statistics".into(), json!(true));
         if !c.backups.is_empty() {
             let mut backups = Map::new();
             if MERGE_POLICY_CACHES.contains(&cache) {
-                backups.insert("merge-policy".into(), json!("ALWAYS_REMOVE"));
+                backups.insert("merge-policy".into(), json!(MERGE_POLICY));
             }
             for b in &c.backups {
                 let strategy = if b.sync { "SYNC" } else { "ASYNC" };
                 backups.insert(
                     b.site.clone(),
-                    json!({"backup": {"strategy": strategy, "timeout": "4500", "state-transfer": {"chunk-size": "16"}}}),
+                    json!({"backup": {
+                        "strategy": strategy,
+                        "timeout": BACKUP_TIMEOUT,
+                        "state-transfer": {"chunk-size": chunk_size},
+                    }}),
                 );
             }
             dist.insert("backups".into(), Value::Object(backups));
         }
-        dist.insert("encoding".into(), json!({"media-type": TEXT_UTF8}));
-        dist.insert("state-transfer".into(), json!({"chunk-size": "16"}));
+        dist.insert("encoding".into(), json!({"media-type": CACHE_ENCODING}));
+        dist.insert("state-transfer".into(), json!({"chunk-size": chunk_size}));
         json(&json!({ cache: {"distributed-cache": dist} }))
     })
 }
-
-/// The Keycloak caches the harness gives `merge-policy="ALWAYS_REMOVE"`.
-const MERGE_POLICY_CACHES: [&str; 5] = [
-    "sessions",
-    "authenticationSessions",
-    "offlineSessions",
-    "clientSessions",
-    "offlineClientSessions",
-];
-
-/// The caches' value encoding in the harness, and so the content type of values read back.
-const TEXT_UTF8: &str = "text/plain; charset=UTF-8";
 
 /// A stand-in for the server's entry ETag (a MurmurHash3 of the stored bytes): same shape, a decimal `int`, but not
 /// the same number.
@@ -489,16 +466,13 @@ fn put_entry(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
 }
 
 /// The per-cache actions; all answer 200 with an empty body once the preconditions hold.
-fn cache_action(ctx: &Arc<SiteCtx>, cache: &str, site: &str, action: &str) -> Reply {
+fn cache_action(ctx: &Arc<SiteCtx>, cache: &str, site: &str, action: SiteAction) -> Reply {
     with_site(ctx, cache, site, |w, idx| {
         match action {
-            "take-offline" => w.take_offline(idx, cache, site),
-            "bring-online" => w.bring_online(idx, cache, site),
-            "start-push-state" => start_push(ctx, w, cache, site),
-            "cancel-push-state" => w.cancel_push(idx, cache, site),
-            // The receiving side's cancel succeeds even when nothing is being received.
-            "cancel-receive-state" => w.cancel_receive(idx, cache, site),
-            _ => {}
+            SiteAction::TakeOffline => w.take_offline(idx, cache, site),
+            SiteAction::BringOnline => w.bring_online(idx, cache, site),
+            SiteAction::StartPushState => start_push(ctx, w, cache, site),
+            SiteAction::CancelPushState => w.cancel_push(idx, cache, site),
         }
         empty(200)
     })
@@ -662,7 +636,7 @@ fn global_status(w: &World, idx: usize, generation: Generation) -> Vec<(String, 
 }
 
 /// Container-wide actions: always 200 with a map of cache name → `"ok"` or the error text.
-fn container_action(ctx: &Arc<SiteCtx>, req: &Req, site: &str, action: &str) -> Reply {
+fn container_action(ctx: &Arc<SiteCtx>, req: &Req, site: &str, action: SiteAction) -> Reply {
     with_container(ctx, req, |w, idx| {
         let names: Vec<String> = cache_names_order(
             generation(ctx),
@@ -680,19 +654,21 @@ fn container_action(ctx: &Arc<SiteCtx>, req: &Req, site: &str, action: &str) -> 
                 .is_some_and(|c| c.backup(site).is_some());
             let result = if known {
                 match action {
-                    "take-offline" => w.take_offline(idx, &name, site),
-                    "bring-online" => w.bring_online(idx, &name, site),
-                    "start-push-state" => start_push(ctx, w, &name, site),
-                    _ => w.cancel_push(idx, &name, site),
+                    SiteAction::TakeOffline => w.take_offline(idx, &name, site),
+                    SiteAction::BringOnline => w.bring_online(idx, &name, site),
+                    SiteAction::StartPushState => start_push(ctx, w, &name, site),
+                    SiteAction::CancelPushState => w.cancel_push(idx, &name, site),
                 }
                 "ok".to_string()
             } else {
                 match action {
-                    "take-offline" | "bring-online" => format!("Incorrect site name: {site}"),
-                    "start-push-state" => {
+                    SiteAction::TakeOffline | SiteAction::BringOnline => {
+                        format!("Incorrect site name: {site}")
+                    }
+                    SiteAction::StartPushState => {
                         format!("Unable to pushState to '{site}'. Incorrect site name: {site}")
                     }
-                    _ => format!(
+                    SiteAction::CancelPushState => format!(
                         "Unable to perform operation. Error=ISPN000617: Site '{site}' not found."
                     ),
                 }

@@ -17,7 +17,7 @@
 //!
 //! # Fidelity
 //!
-//! Answers are checked (`tests/recorded.rs`) against every recording of real servers in `docs/real-server/`:
+//! Answers are checked (`tests/sim/recorded.rs`) against every recording of real servers in `docs/real-server/`:
 //! 14.0.28 against the 14 generation; 15.0.21, 15.2.6 and 16.0.7 against the 15 generation, except the server and
 //! container info of 15.2.6 and 16.0.7 (listed there). The generations report the 14.0.35 and 15.0.22 they are
 //! named after (the replay rewrites the recorded release, and counts where). A push sends the cache's entries in
@@ -48,6 +48,7 @@
 mod auth;
 mod faults;
 mod handlers;
+pub mod harness;
 pub mod hostile;
 mod http;
 mod model;
@@ -70,14 +71,7 @@ use crate::routes::RouteTree;
 use crate::server::RunState;
 use crate::state::World;
 
-/// The user with the `admin` role, allowed everything.
-pub const ADMIN_USER: &str = "developer";
-/// The password of [`ADMIN_USER`].
-pub const ADMIN_PASSWORD: &str = "strong-password";
-/// A user with the `observer` role: authenticated, but without the ADMIN permission the x-site routes need.
-pub const OBSERVER_USER: &str = "observer";
-/// The password of [`OBSERVER_USER`].
-pub const OBSERVER_PASSWORD: &str = "observer-password";
+pub use harness::{ADMIN_PASSWORD, ADMIN_USER, OBSERVER_PASSWORD, OBSERVER_USER};
 
 /// The server generation to imitate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -130,7 +124,7 @@ pub struct SimOptions {
     /// of an empty cache ends then, in `OK` (or `ERROR`).
     pub push_delay: Duration,
     /// How many entries a push sends at a time (the backup's `state-transfer chunk-size`;
-    /// `scripts/grid` configures 16).
+    /// by default the harness's, [`harness::STATE_TRANSFER_CHUNK_SIZE`]).
     pub push_chunk_size: usize,
     /// How long each chunk of a push takes, so that a push lasts in proportion to the entries.
     /// Zero sends every chunk at once: the push then lasts `push_delay`, whatever the entries.
@@ -155,7 +149,7 @@ impl Default for SimOptions {
         SimOptions {
             generation: Generation::V14,
             push_delay: Duration::from_millis(200),
-            push_chunk_size: 16,
+            push_chunk_size: harness::STATE_TRANSFER_CHUNK_SIZE,
             push_chunk_delay: Duration::from_millis(2),
             site_a_port: 0,
             site_b_port: 0,
@@ -216,8 +210,8 @@ impl Grid {
         let mut sites = Vec::new();
         let mut tasks = Vec::new();
         for (idx, (name, port)) in [
-            (model::SITE_A, opts.site_a_port),
-            (model::SITE_B, opts.site_b_port),
+            (harness::SITE_A, opts.site_a_port),
+            (harness::SITE_B, opts.site_b_port),
         ]
         .into_iter()
         .enumerate()

@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Parser;
 use xsite_sim::{
     ADMIN_PASSWORD, ADMIN_USER, BackupFailurePolicy, DigestAlgorithm, Generation, Grid, Mechanism,
-    OBSERVER_PASSWORD, OBSERVER_USER, SimOptions,
+    OBSERVER_PASSWORD, OBSERVER_USER, SimOptions, harness,
 };
 
 /// Two simulated Infinispan sites (site-a, site-b) with cross-site replication, on loopback ports.
@@ -16,10 +16,10 @@ struct Args {
     #[arg(long, default_value = "14", value_parser = ["14", "15"])]
     generation: String,
     /// Port of site-a on 127.0.0.1 (0 picks a free port).
-    #[arg(long, default_value_t = 11222)]
+    #[arg(long, default_value_t = harness::SITE_A_REST_PORT)]
     site_a_port: u16,
     /// Port of site-b on 127.0.0.1 (0 picks a free port).
-    #[arg(long, default_value_t = 11322)]
+    #[arg(long, default_value_t = harness::SITE_B_REST_PORT)]
     site_b_port: u16,
     /// How long a state push stays SENDING, in milliseconds.
     #[arg(long, default_value_t = 200)]

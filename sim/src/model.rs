@@ -6,32 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::Generation;
-
-/// Name of the first site; also its JGroups cluster name.
-pub(crate) const SITE_A: &str = "site-a";
-/// Name of the second site.
-pub(crate) const SITE_B: &str = "site-b";
-
-/// The container (cache manager) name every Infinispan server uses unless configured otherwise.
-pub(crate) const CONTAINER_NAME: &str = "default";
-
-/// The security realm name; it appears in every authentication challenge.
-pub(crate) const REALM: &str = "default";
-
-/// The eight Keycloak (<= 25) caches, each a SYNC backup of the other site.
-pub(crate) const KEYCLOAK_CACHES: [&str; 8] = [
-    "sessions",
-    "actionTokens",
-    "authenticationSessions",
-    "offlineSessions",
-    "clientSessions",
-    "offlineClientSessions",
-    "loginFailures",
-    "work",
-];
-
-/// A cache defined on both sites without any backup, to exercise the "does not have backup sites" answers.
-pub(crate) const NO_BACKUPS_CACHE: &str = "no-backups";
+use crate::harness::{CONTAINER_NAME, SITE_A, SITE_A_JGROUPS_PORT, SITE_B_JGROUPS_PORT};
 
 /// The name of the only node of a site (the harness sets `node-name="<site>-0"`), which is also its JGroups
 /// logical address and the RELAY2 site master.
@@ -39,9 +14,13 @@ pub(crate) fn node_name(site: &str) -> String {
     format!("{site}-0")
 }
 
-/// The JGroups physical address of a site's only node, as the harness configures it (TCP 7800 / 8800).
+/// The JGroups physical address of a site's only node, as the harness configures it.
 pub(crate) fn physical_address(site: &str) -> String {
-    let port = if site == SITE_A { 7800 } else { 8800 };
+    let port = if site == SITE_A {
+        SITE_A_JGROUPS_PORT
+    } else {
+        SITE_B_JGROUPS_PORT
+    };
     format!("127.0.0.1:{port}")
 }
 
@@ -259,6 +238,7 @@ pub(crate) fn cache_manager_info(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::harness::KEYCLOAK_CACHES;
 
     #[test]
     fn java_hash_matches_java() {

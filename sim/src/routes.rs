@@ -85,1386 +85,300 @@ pub(crate) struct RouteDef {
     pub(crate) permission: Option<P>,
     /// Whether the route is served without authentication.
     pub(crate) anonymous: bool,
+    /// What the simulator does once the request is authenticated and authorized.
+    pub(crate) op: Op,
 }
 
-const fn r(
-    gens: Gens,
-    methods: &'static [M],
-    path: &'static str,
-    action: Option<&'static str>,
-    permission: Option<P>,
-    anonymous: bool,
-) -> RouteDef {
-    RouteDef {
-        gens,
-        methods,
-        path,
-        action,
-        permission,
-        anonymous,
-    }
+/// The operation a route invokes in the simulator; the handlers dispatch on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// A route of the server the simulator does not implement: 501 once authenticated.
+    Unsimulated,
+    /// `GET /v2/caches/`: the cache names.
+    CacheNames,
+    /// `HEAD` of a cache: 204 when it exists.
+    CacheExists,
+    /// `?action=keys`.
+    CacheKeys,
+    /// `?action=size`.
+    CacheSize,
+    /// `?action=clear`, replicated.
+    ClearCache,
+    /// `?action=config`: the cache's configuration as the harness defines it.
+    CacheConfig,
+    /// `PUT`/`POST` of an entry (`POST` refuses an existing key), replicated.
+    PutEntry,
+    /// `GET`/`HEAD` of an entry.
+    GetEntry,
+    /// `DELETE` of an entry, replicated.
+    RemoveEntry,
+    /// A cache's backup statuses, per site.
+    BackupStatuses,
+    /// `?action=push-state-status`: a cache's push statuses, per site.
+    PushStateStatus,
+    /// `?action=clear-push-state-status`.
+    ClearPushStateStatus,
+    /// The status of a cache's backup to one site, per node.
+    BackupStatus,
+    /// A per-cache action towards one site.
+    Backup(SiteAction),
+    /// `?action=cancel-receive-state`: the receiving side's cancel (per cache only).
+    CancelReceiveState,
+    /// A backup's take-offline configuration.
+    TakeOfflineConfig,
+    /// Amends a backup's take-offline configuration.
+    SetTakeOfflineConfig,
+    /// A backup's state-transfer mode.
+    StateTransferMode,
+    /// `?action=set&mode=…`: changes a backup's state-transfer mode.
+    SetStateTransferMode,
+    /// The container's status per backup site.
+    ContainerBackupStatuses,
+    /// The container's status towards one site.
+    ContainerBackupStatus,
+    /// A container-wide action towards one site: a map of cache → result.
+    Container(SiteAction),
+    /// The container (cache manager) info document.
+    ContainerInfo,
+    /// `health/status`: `HEALTHY`, anonymous.
+    HealthStatus,
+    /// `GET /v2/server/`: the server version.
+    ServerInfo,
+    /// `GET /v2/server/cache-managers`: the container names.
+    CacheManagerNames,
+}
+
+/// An x-site action towards one site, per cache ([`Op::Backup`]) or for the whole container ([`Op::Container`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SiteAction {
+    /// `?action=take-offline`.
+    TakeOffline,
+    /// `?action=bring-online`.
+    BringOnline,
+    /// `?action=start-push-state`.
+    StartPushState,
+    /// `?action=cancel-push-state`.
+    CancelPushState,
+}
+
+/// Builds the route table, one row per declaration: `gens methods "path" action access => op`, where `action`
+/// is `-` or the `"action"`, and `access` is `-` (authenticated, no permission check), `anonymous`, or the
+/// [`P`] variant the route requires.
+macro_rules! routes {
+    (@action -) => { None };
+    (@action $action:literal) => { Some($action) };
+    (@permission -) => { None };
+    (@permission anonymous) => { None };
+    (@permission $permission:ident) => { Some(P::$permission) };
+    (@anonymous anonymous) => { true };
+    (@anonymous $access:tt) => { false };
+    ($($gens:ident $($method:ident)|+ $path:literal $action:tt $access:tt => $op:expr;)*) => {{
+        use Op::*;
+        use SiteAction::*;
+        [$(RouteDef {
+            gens: $gens,
+            methods: &[$(M::$method),+],
+            path: $path,
+            action: routes!(@action $action),
+            permission: routes!(@permission $access),
+            anonymous: routes!(@anonymous $access),
+            op: $op,
+        }),*]
+    }};
 }
 
 /// Every literal REST v2 route of Infinispan 14.0.35 and 15.0.22 (facts read from the server's route declarations).
-static ROUTES: &[RouteDef] = &[
-    r(
-        Both,
-        &[M::Put, M::Post],
-        "/v2/caches/{cacheName}/{cacheKey}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get, M::Head],
-        "/v2/caches/{cacheName}/{cacheKey}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/caches/{cacheName}/{cacheKey}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("keys"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("entries"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("listen"),
-        None,
-        false,
-    ),
-    r(
-        V14,
-        &[M::Get, M::Head],
-        "/v2/caches/{cacheName}",
-        Some("config"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("stats"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("distribution"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("get-mutable-attributes"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("get-mutable-attribute"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("set-mutable-attribute"),
-        Some(P::Admin),
-        false,
-    ),
-    r(Both, &[M::Get], "/v2/caches/", None, None, false),
-    r(
-        Both,
-        &[M::Post, M::Put],
-        "/v2/caches/{cacheName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/caches/{cacheName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Head],
-        "/v2/caches/{cacheName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("get-availability"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("set-availability"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("clear"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("size"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("sync-data"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("disconnect-source"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/rolling-upgrade/source-connection",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/caches/{cacheName}/rolling-upgrade/source-connection",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Head],
-        "/v2/caches/{cacheName}/rolling-upgrade/source-connection",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/rolling-upgrade/source-connection",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get, M::Post],
-        "/v2/caches/{cacheName}",
-        Some("search"),
-        Some(P::BulkRead),
-        false,
-    ),
-    r(Both, &[M::Post], "/v2/caches", Some("toJSON"), None, false),
-    r(Both, &[M::Post], "/v2/caches", Some("convert"), None, false),
-    r(Both, &[M::Post], "/v2/caches", Some("compare"), None, false),
-    r(Both, &[M::Get], "/v2/caches/{cacheName}", None, None, false),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("enable-rebalancing"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("disable-rebalancing"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("initialize"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cluster",
-        Some("stop"),
-        Some(P::Lifecycle),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cluster",
-        Some("distribution"),
-        Some(P::Monitor),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get, M::Head],
-        "/v2/cluster/backups",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete, M::Get, M::Head, M::Post],
-        "/v2/cluster/backups/{backupName}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cluster/restores",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete, M::Head, M::Post],
-        "/v2/cluster/restores/{restoreName}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get, M::Head],
-        "/v2/cache-managers/{name}/health",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get, M::Head],
-        "/v2/cache-managers/{name}/health/status",
-        None,
-        None,
-        true,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/cache-configs",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/cache-configs/templates",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cache-managers/{name}/config",
-        Some("toJSON"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/config",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/container",
-        Some("shutdown"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/container/config",
-        Some("listen"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/container",
-        Some("listen"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cache-managers/{name}",
-        Some("enable-rebalancing"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cache-managers/{name}",
-        Some("disable-rebalancing"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/stats",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/caches",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/backups",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete, M::Get, M::Head, M::Post],
-        "/v2/cache-managers/{name}/backups/{backupName}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/restores",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete, M::Head, M::Post],
-        "/v2/cache-managers/{name}/restores/{restoreName}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/counters/{counterName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/counters/{counterName}/config",
-        None,
-        None,
-        false,
-    ),
-    r(Both, &[M::Get], "/v2/counters/", None, None, false),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/counters/{counterName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        Some("reset"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        Some("increment"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        Some("decrement"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        Some("add"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        Some("compareAndSet"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        Some("compareAndSwap"),
-        None,
-        false,
-    ),
-    r(Both, &[M::Get], "/v2/logging/loggers", None, None, false),
-    r(Both, &[M::Get], "/v2/logging/appenders", None, None, false),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/logging/loggers/{loggerName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Put],
-        "/v2/logging/loggers/{loggerName}",
-        None,
-        None,
-        false,
-    ),
-    r(Both, &[M::Put], "/v2/logging/loggers", None, None, false),
-    r(Both, &[M::Get], "/v2/schemas", None, None, false),
-    r(Both, &[M::Get], "/v2/schemas", Some("types"), None, false),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/schemas/{schemaName}",
-        None,
-        Some(P::Create),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Put],
-        "/v2/schemas/{schemaName}",
-        None,
-        Some(P::Create),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/schemas/{schemaName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/schemas/{schemaName}",
-        None,
-        Some(P::Create),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/search/indexes",
-        Some("mass-index"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/search/indexes",
-        Some("reindex"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/search/indexes",
-        Some("updateSchema"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/search/indexes",
-        Some("clear"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/search/indexes/metamodel",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/search/indexes/stats",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/search/query/stats",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/search/query/stats",
-        Some("clear"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/search/stats",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/search/stats",
-        Some("clear"),
-        None,
-        false,
-    ),
-    r(Both, &[M::Get], "/v2/login", Some("config"), None, false),
-    r(
-        Both,
-        &[M::Get, M::Post],
-        "/v2/login",
-        Some("login"),
-        Some(P::None),
-        false,
-    ),
-    r(Both, &[M::Get], "/v2/login", None, Some(P::None), false),
-    r(Both, &[M::Get], "/v2/security/user/acl", None, None, false),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/security/roles",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/security/roles/{principal}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Put],
-        "/v2/security/roles/{principal}",
-        Some("grant"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Put],
-        "/v2/security/roles/{principal}",
-        Some("deny"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V14,
-        &[M::Post, M::Put],
-        "/v2/security/permissions/{role}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/security/permissions/{role}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/security/cache",
-        Some("flush"),
-        Some(P::Admin),
-        false,
-    ),
-    r(Both, &[M::Get], "/v2/server/", None, None, false),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/config",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/env",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/memory",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/server/memory",
-        Some("heap-dump"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/server/",
-        Some("stop"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/overview-report",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/threads",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/report",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/cache-managers",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/ignored-caches/{cache-manager}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post, M::Delete],
-        "/v2/server/ignored-caches/{cache-manager}/{cache}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/connectors",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/connectors/{connector}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/server/connectors/{connector}",
-        Some("start"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/server/connectors/{connector}",
-        Some("stop"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/connectors/{connector}/ip-filter",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/server/connectors/{connector}/ip-filter",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Delete],
-        "/v2/server/connectors/{connector}/ip-filter",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/server/datasources",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/server/datasources/{datasource}",
-        Some("test"),
-        Some(P::Admin),
-        false,
-    ),
-    r(Both, &[M::Get], "/v2/tasks/", None, None, false),
-    r(
-        Both,
-        &[M::Put, M::Post],
-        "/v2/tasks/{taskName}",
-        None,
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/tasks/{taskName}",
-        Some("exec"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/tasks/{taskName}",
-        Some("script"),
-        None,
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/x-site/local/",
-        Some("clear-push-state-status"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/x-site/backups/",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/x-site/backups/",
-        Some("push-state-status"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/x-site/backups/{site}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/x-site/backups/{site}",
-        Some("take-offline"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/x-site/backups/{site}",
-        Some("bring-online"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/x-site/backups/{site}",
-        Some("start-push-state"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/x-site/backups/{site}",
-        Some("cancel-push-state"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Put],
-        "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/x-site/backups/{site}",
-        Some("cancel-receive-state"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/caches/{cacheName}/x-site/backups/{site}/state-transfer-mode",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/caches/{cacheName}/x-site/backups/{site}/state-transfer-mode",
-        Some("set"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/x-site/backups/",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Get],
-        "/v2/cache-managers/{name}/x-site/backups/{site}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cache-managers/{name}/x-site/backups/{site}",
-        Some("bring-online"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cache-managers/{name}/x-site/backups/{site}",
-        Some("take-offline"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cache-managers/{name}/x-site/backups/{site}",
-        Some("start-push-state"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        Both,
-        &[M::Post],
-        "/v2/cache-managers/{name}/x-site/backups/{site}",
-        Some("cancel-push-state"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/caches/{cacheName}/{cacheKey}",
-        Some("distribution"),
-        None,
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get, M::Head],
-        "/v2/caches/{cacheName}",
-        Some("config"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/caches/{cacheName}",
-        Some("stats-reset"),
-        Some(P::Admin),
-        false,
-    ),
-    r(V15, &[M::Get], "/v2/caches", Some("detailed"), None, false),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/caches",
-        Some("role-accessible"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/caches/{cacheName}",
-        Some("health"),
-        None,
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get, M::Head],
-        "/v2/container/health",
-        None,
-        None,
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get, M::Head],
-        "/v2/container/health/status",
-        None,
-        None,
-        true,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/container/cache-configs",
-        None,
-        None,
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/container/cache-configs/templates",
-        None,
-        None,
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container/cache-configs/config",
-        Some("toJSON"),
-        None,
-        false,
-    ),
-    r(V15, &[M::Get], "/v2/container/config", None, None, false),
-    r(V15, &[M::Get], "/v2/container", None, None, false),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container",
-        Some("enable-rebalancing"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container",
-        Some("disable-rebalancing"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/cache-managers/{name}/stats",
-        Some("reset"),
-        Some(P::Admin),
-        false,
-    ),
-    r(V15, &[M::Get], "/v2/container/stats", None, None, false),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container/stats",
-        Some("reset"),
-        Some(P::Admin),
-        false,
-    ),
-    r(V15, &[M::Get], "/v2/container/backups", None, None, false),
-    r(
-        V15,
-        &[M::Delete, M::Get, M::Head, M::Post],
-        "/v2/container/backups/{backupName}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/container/restores",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Delete, M::Head, M::Post],
-        "/v2/container/restores/{restoreName}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/counters/{counterName}",
-        Some("getAndSet"),
-        None,
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/security/roles",
-        Some("detailed"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/security/roles/{principal}",
-        Some("grant"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Delete],
-        "/v2/security/roles/{principal}",
-        Some("grant"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/security/users",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/security/principals",
-        Some("detailed"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/security/principals",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/security/permissions/{role}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Put],
-        "/v2/security/permissions/{role}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/security/permissions/{role}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/server/report/{nodeName}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/server/ignored-caches",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post, M::Delete],
-        "/v2/server/ignored-caches/{cache}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/server/connections",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/server/caches/defaults",
-        None,
-        None,
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/container/x-site/backups/",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Get],
-        "/v2/container/x-site/backups/{site}",
-        None,
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container/x-site/backups/{site}",
-        Some("bring-online"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container/x-site/backups/{site}",
-        Some("take-offline"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container/x-site/backups/{site}",
-        Some("start-push-state"),
-        Some(P::Admin),
-        false,
-    ),
-    r(
-        V15,
-        &[M::Post],
-        "/v2/container/x-site/backups/{site}",
-        Some("cancel-push-state"),
-        Some(P::Admin),
-        false,
-    ),
-];
+static ROUTES: &[RouteDef] = &routes! {
+    // gens methods path action access => op
+    Both Put|Post  "/v2/caches/{cacheName}/{cacheKey}" - - => PutEntry;
+    Both Get|Head  "/v2/caches/{cacheName}/{cacheKey}" - - => GetEntry;
+    Both Delete    "/v2/caches/{cacheName}/{cacheKey}" - - => RemoveEntry;
+    Both Get       "/v2/caches/{cacheName}" "keys" - => CacheKeys;
+    Both Get       "/v2/caches/{cacheName}" "entries" - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}" "listen" - => Unsimulated;
+    V14  Get|Head  "/v2/caches/{cacheName}" "config" - => CacheConfig;
+    Both Get       "/v2/caches/{cacheName}" "stats" - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}" "distribution" - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}" "get-mutable-attributes" Admin => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}" "get-mutable-attribute" Admin => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}" "set-mutable-attribute" Admin => Unsimulated;
+    Both Get       "/v2/caches/" - - => CacheNames;
+    Both Post|Put  "/v2/caches/{cacheName}" - - => Unsimulated;
+    Both Delete    "/v2/caches/{cacheName}" - - => Unsimulated;
+    Both Head      "/v2/caches/{cacheName}" - - => CacheExists;
+    Both Get       "/v2/caches/{cacheName}" "get-availability" Admin => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}" "set-availability" Admin => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}" "clear" - => ClearCache;
+    Both Get       "/v2/caches/{cacheName}" "size" - => CacheSize;
+    Both Post      "/v2/caches/{cacheName}" "sync-data" - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}" "disconnect-source" - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/rolling-upgrade/source-connection" - - => Unsimulated;
+    Both Delete    "/v2/caches/{cacheName}/rolling-upgrade/source-connection" - - => Unsimulated;
+    Both Head      "/v2/caches/{cacheName}/rolling-upgrade/source-connection" - - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}/rolling-upgrade/source-connection" - - => Unsimulated;
+    Both Get|Post  "/v2/caches/{cacheName}" "search" BulkRead => Unsimulated;
+    Both Post      "/v2/caches" "toJSON" - => Unsimulated;
+    Both Post      "/v2/caches" "convert" - => Unsimulated;
+    Both Post      "/v2/caches" "compare" - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}" - - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}" "enable-rebalancing" Admin => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}" "disable-rebalancing" Admin => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}" "initialize" Admin => Unsimulated;
+    Both Post      "/v2/cluster" "stop" Lifecycle => Unsimulated;
+    Both Get       "/v2/cluster" "distribution" Monitor => Unsimulated;
+    Both Get|Head  "/v2/cluster/backups" - Admin => Unsimulated;
+    Both Delete|Get|Head|Post "/v2/cluster/backups/{backupName}" - Admin => Unsimulated;
+    Both Get       "/v2/cluster/restores" - Admin => Unsimulated;
+    Both Delete|Head|Post "/v2/cluster/restores/{restoreName}" - Admin => Unsimulated;
+    Both Get|Head  "/v2/cache-managers/{name}/health" - - => Unsimulated;
+    Both Get|Head  "/v2/cache-managers/{name}/health/status" - anonymous => HealthStatus;
+    Both Get       "/v2/cache-managers/{name}/cache-configs" - - => Unsimulated;
+    Both Get       "/v2/cache-managers/{name}/cache-configs/templates" - - => Unsimulated;
+    Both Post      "/v2/cache-managers/{name}/config" "toJSON" - => Unsimulated;
+    Both Get       "/v2/cache-managers/{name}/config" - - => Unsimulated;
+    Both Post      "/v2/container" "shutdown" - => Unsimulated;
+    Both Get       "/v2/container/config" "listen" Admin => Unsimulated;
+    Both Get       "/v2/container" "listen" Admin => Unsimulated;
+    Both Get       "/v2/cache-managers/{name}" - - => ContainerInfo;
+    Both Post      "/v2/cache-managers/{name}" "enable-rebalancing" Admin => Unsimulated;
+    Both Post      "/v2/cache-managers/{name}" "disable-rebalancing" Admin => Unsimulated;
+    Both Get       "/v2/cache-managers/{name}/stats" - - => Unsimulated;
+    Both Get       "/v2/cache-managers/{name}/caches" - - => Unsimulated;
+    Both Get       "/v2/cache-managers/{name}/backups" - - => Unsimulated;
+    Both Delete|Get|Head|Post "/v2/cache-managers/{name}/backups/{backupName}" - Admin => Unsimulated;
+    Both Get       "/v2/cache-managers/{name}/restores" - Admin => Unsimulated;
+    Both Delete|Head|Post "/v2/cache-managers/{name}/restores/{restoreName}" - Admin => Unsimulated;
+    Both Post      "/v2/counters/{counterName}" - - => Unsimulated;
+    Both Delete    "/v2/counters/{counterName}" - - => Unsimulated;
+    Both Get       "/v2/counters/{counterName}/config" - - => Unsimulated;
+    Both Get       "/v2/counters/" - - => Unsimulated;
+    Both Get       "/v2/counters/{counterName}" - - => Unsimulated;
+    Both Post      "/v2/counters/{counterName}" "reset" - => Unsimulated;
+    Both Post      "/v2/counters/{counterName}" "increment" - => Unsimulated;
+    Both Post      "/v2/counters/{counterName}" "decrement" - => Unsimulated;
+    Both Post      "/v2/counters/{counterName}" "add" - => Unsimulated;
+    Both Post      "/v2/counters/{counterName}" "compareAndSet" - => Unsimulated;
+    Both Post      "/v2/counters/{counterName}" "compareAndSwap" - => Unsimulated;
+    Both Get       "/v2/logging/loggers" - - => Unsimulated;
+    Both Get       "/v2/logging/appenders" - - => Unsimulated;
+    Both Delete    "/v2/logging/loggers/{loggerName}" - - => Unsimulated;
+    Both Put       "/v2/logging/loggers/{loggerName}" - - => Unsimulated;
+    Both Put       "/v2/logging/loggers" - - => Unsimulated;
+    Both Get       "/v2/schemas" - - => Unsimulated;
+    Both Get       "/v2/schemas" "types" - => Unsimulated;
+    Both Post      "/v2/schemas/{schemaName}" - Create => Unsimulated;
+    Both Put       "/v2/schemas/{schemaName}" - Create => Unsimulated;
+    Both Get       "/v2/schemas/{schemaName}" - - => Unsimulated;
+    Both Delete    "/v2/schemas/{schemaName}" - Create => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/search/indexes" "mass-index" - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/search/indexes" "reindex" - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/search/indexes" "updateSchema" - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/search/indexes" "clear" - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}/search/indexes/metamodel" - - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}/search/indexes/stats" - - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}/search/query/stats" - - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/search/query/stats" "clear" - => Unsimulated;
+    Both Get       "/v2/caches/{cacheName}/search/stats" - - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/search/stats" "clear" - => Unsimulated;
+    Both Get       "/v2/login" "config" - => Unsimulated;
+    Both Get|Post  "/v2/login" "login" None => Unsimulated;
+    Both Get       "/v2/login" - None => Unsimulated;
+    Both Get       "/v2/security/user/acl" - - => Unsimulated;
+    Both Get       "/v2/security/roles" - Admin => Unsimulated;
+    Both Get       "/v2/security/roles/{principal}" - Admin => Unsimulated;
+    Both Put       "/v2/security/roles/{principal}" "grant" Admin => Unsimulated;
+    Both Put       "/v2/security/roles/{principal}" "deny" Admin => Unsimulated;
+    V14  Post|Put  "/v2/security/permissions/{role}" - Admin => Unsimulated;
+    Both Delete    "/v2/security/permissions/{role}" - Admin => Unsimulated;
+    Both Post      "/v2/security/cache" "flush" Admin => Unsimulated;
+    Both Get       "/v2/server/" - - => ServerInfo;
+    Both Get       "/v2/server/config" - Admin => Unsimulated;
+    Both Get       "/v2/server/env" - Admin => Unsimulated;
+    Both Get       "/v2/server/memory" - Admin => Unsimulated;
+    Both Post      "/v2/server/memory" "heap-dump" Admin => Unsimulated;
+    Both Post      "/v2/server/" "stop" Admin => Unsimulated;
+    Both Get       "/v2/server/overview-report" - Admin => Unsimulated;
+    Both Get       "/v2/server/threads" - Admin => Unsimulated;
+    Both Get       "/v2/server/report" - Admin => Unsimulated;
+    Both Get       "/v2/server/cache-managers" - - => CacheManagerNames;
+    Both Get       "/v2/server/ignored-caches/{cache-manager}" - Admin => Unsimulated;
+    Both Post|Delete "/v2/server/ignored-caches/{cache-manager}/{cache}" - Admin => Unsimulated;
+    Both Get       "/v2/server/connectors" - Admin => Unsimulated;
+    Both Get       "/v2/server/connectors/{connector}" - Admin => Unsimulated;
+    Both Post      "/v2/server/connectors/{connector}" "start" Admin => Unsimulated;
+    Both Post      "/v2/server/connectors/{connector}" "stop" Admin => Unsimulated;
+    Both Get       "/v2/server/connectors/{connector}/ip-filter" - Admin => Unsimulated;
+    Both Post      "/v2/server/connectors/{connector}/ip-filter" - Admin => Unsimulated;
+    Both Delete    "/v2/server/connectors/{connector}/ip-filter" - Admin => Unsimulated;
+    Both Get       "/v2/server/datasources" - Admin => Unsimulated;
+    Both Post      "/v2/server/datasources/{datasource}" "test" Admin => Unsimulated;
+    Both Get       "/v2/tasks/" - - => Unsimulated;
+    Both Put|Post  "/v2/tasks/{taskName}" - - => Unsimulated;
+    Both Post      "/v2/tasks/{taskName}" "exec" - => Unsimulated;
+    Both Get       "/v2/tasks/{taskName}" "script" - => Unsimulated;
+    Both Post      "/v2/caches/{cacheName}/x-site/local/" "clear-push-state-status" Admin => ClearPushStateStatus;
+    Both Get       "/v2/caches/{cacheName}/x-site/backups/" - Admin => BackupStatuses;
+    Both Get       "/v2/caches/{cacheName}/x-site/backups/" "push-state-status" Admin => PushStateStatus;
+    Both Get       "/v2/caches/{cacheName}/x-site/backups/{site}" - Admin => BackupStatus;
+    Both Post      "/v2/caches/{cacheName}/x-site/backups/{site}" "take-offline" Admin => Backup(TakeOffline);
+    Both Post      "/v2/caches/{cacheName}/x-site/backups/{site}" "bring-online" Admin => Backup(BringOnline);
+    Both Post      "/v2/caches/{cacheName}/x-site/backups/{site}" "start-push-state" Admin => Backup(StartPushState);
+    Both Post      "/v2/caches/{cacheName}/x-site/backups/{site}" "cancel-push-state" Admin => Backup(CancelPushState);
+    Both Get       "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config" - Admin => TakeOfflineConfig;
+    Both Put       "/v2/caches/{cacheName}/x-site/backups/{site}/take-offline-config" - Admin => SetTakeOfflineConfig;
+    Both Post      "/v2/caches/{cacheName}/x-site/backups/{site}" "cancel-receive-state" Admin => CancelReceiveState;
+    Both Get       "/v2/caches/{cacheName}/x-site/backups/{site}/state-transfer-mode" - Admin => StateTransferMode;
+    Both Post      "/v2/caches/{cacheName}/x-site/backups/{site}/state-transfer-mode" "set" Admin => SetStateTransferMode;
+    Both Get       "/v2/cache-managers/{name}/x-site/backups/" - Admin => ContainerBackupStatuses;
+    Both Get       "/v2/cache-managers/{name}/x-site/backups/{site}" - Admin => ContainerBackupStatus;
+    Both Post      "/v2/cache-managers/{name}/x-site/backups/{site}" "bring-online" Admin => Container(BringOnline);
+    Both Post      "/v2/cache-managers/{name}/x-site/backups/{site}" "take-offline" Admin => Container(TakeOffline);
+    Both Post      "/v2/cache-managers/{name}/x-site/backups/{site}" "start-push-state" Admin => Container(StartPushState);
+    Both Post      "/v2/cache-managers/{name}/x-site/backups/{site}" "cancel-push-state" Admin => Container(CancelPushState);
+    V15  Get       "/v2/caches/{cacheName}/{cacheKey}" "distribution" - => Unsimulated;
+    V15  Get|Head  "/v2/caches/{cacheName}" "config" Admin => CacheConfig;
+    V15  Post      "/v2/caches/{cacheName}" "stats-reset" Admin => Unsimulated;
+    V15  Get       "/v2/caches" "detailed" - => Unsimulated;
+    V15  Get       "/v2/caches" "role-accessible" Admin => Unsimulated;
+    V15  Get       "/v2/caches/{cacheName}" "health" - => Unsimulated;
+    V15  Get|Head  "/v2/container/health" - - => Unsimulated;
+    V15  Get|Head  "/v2/container/health/status" - anonymous => HealthStatus;
+    V15  Get       "/v2/container/cache-configs" - - => Unsimulated;
+    V15  Get       "/v2/container/cache-configs/templates" - - => Unsimulated;
+    V15  Post      "/v2/container/cache-configs/config" "toJSON" - => Unsimulated;
+    V15  Get       "/v2/container/config" - - => Unsimulated;
+    V15  Get       "/v2/container" - - => ContainerInfo;
+    V15  Post      "/v2/container" "enable-rebalancing" Admin => Unsimulated;
+    V15  Post      "/v2/container" "disable-rebalancing" Admin => Unsimulated;
+    V15  Post      "/v2/cache-managers/{name}/stats" "reset" Admin => Unsimulated;
+    V15  Get       "/v2/container/stats" - - => Unsimulated;
+    V15  Post      "/v2/container/stats" "reset" Admin => Unsimulated;
+    V15  Get       "/v2/container/backups" - - => Unsimulated;
+    V15  Delete|Get|Head|Post "/v2/container/backups/{backupName}" - Admin => Unsimulated;
+    V15  Get       "/v2/container/restores" - Admin => Unsimulated;
+    V15  Delete|Head|Post "/v2/container/restores/{restoreName}" - Admin => Unsimulated;
+    V15  Post      "/v2/counters/{counterName}" "getAndSet" - => Unsimulated;
+    V15  Get       "/v2/security/roles" "detailed" Admin => Unsimulated;
+    V15  Post      "/v2/security/roles/{principal}" "grant" Admin => Unsimulated;
+    V15  Delete    "/v2/security/roles/{principal}" "grant" Admin => Unsimulated;
+    V15  Get       "/v2/security/users" - Admin => Unsimulated;
+    V15  Get       "/v2/security/principals" "detailed" Admin => Unsimulated;
+    V15  Get       "/v2/security/principals" - Admin => Unsimulated;
+    V15  Post      "/v2/security/permissions/{role}" - Admin => Unsimulated;
+    V15  Put       "/v2/security/permissions/{role}" - Admin => Unsimulated;
+    V15  Get       "/v2/security/permissions/{role}" - Admin => Unsimulated;
+    V15  Get       "/v2/server/report/{nodeName}" - Admin => Unsimulated;
+    V15  Get       "/v2/server/ignored-caches" - Admin => Unsimulated;
+    V15  Post|Delete "/v2/server/ignored-caches/{cache}" - Admin => Unsimulated;
+    V15  Get       "/v2/server/connections" - Admin => Unsimulated;
+    V15  Get       "/v2/server/caches/defaults" - - => Unsimulated;
+    V15  Get       "/v2/container/x-site/backups/" - Admin => ContainerBackupStatuses;
+    V15  Get       "/v2/container/x-site/backups/{site}" - Admin => ContainerBackupStatus;
+    V15  Post      "/v2/container/x-site/backups/{site}" "bring-online" Admin => Container(BringOnline);
+    V15  Post      "/v2/container/x-site/backups/{site}" "take-offline" Admin => Container(TakeOffline);
+    V15  Post      "/v2/container/x-site/backups/{site}" "start-push-state" Admin => Container(StartPushState);
+    V15  Post      "/v2/container/x-site/backups/{site}" "cancel-push-state" Admin => Container(CancelPushState);
+};
 
 /// A path segment of the route tree.
 #[derive(Debug)]

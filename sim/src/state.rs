@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use crate::BackupFailurePolicy;
-use crate::model::{INTERNAL_CACHES, KEYCLOAK_CACHES, NO_BACKUPS_CACHE, SITE_A, SITE_B, node_name};
+use crate::harness::{BACKUP_STRATEGY, KEYCLOAK_CACHES, NO_BACKUPS_CACHE, SITE_A, SITE_B};
+use crate::model::{INTERNAL_CACHES, node_name};
 
 /// The push-state (cross-site state transfer) status of one cache towards one backup site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +90,7 @@ impl Backup {
             after_failures: 0,
             min_wait: 0,
             mode: Mode::Manual,
-            sync: true,
+            sync: BACKUP_STRATEGY == "SYNC",
             stick_online: false,
             failures: 0,
             first_failure: None,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, missing_docs)]
 
+use std::time::Duration;
+
 use base64::Engine;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
@@ -155,4 +157,38 @@ pub async fn admin(base: &str, method: &str, target: &str, body: &str) -> Resp {
     c.send(method, target, &[("Authorization", &auth)], body)
         .await
         .expect("request")
+}
+
+/// How long a test waits for something the simulator does in the background (a push, a site going
+/// down or coming back): far more than it takes, so that only a real failure runs into it.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Polls `check` every 10 ms until it yields a value; fails the test naming `what` after [`PATIENCE`].
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: still not the case after {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The push-state status of a cache's backups on the site at `base` (`GET …?action=push-state-status`), once
+/// no backup reports `SENDING` any more.
+pub async fn push_outcome(base: &str, cache: &str) -> String {
+    let target = format!("/rest/v2/caches/{cache}/x-site/backups?action=push-state-status");
+    eventually(
+        &format!("the push of {cache} from {base} ends"),
+        async || {
+            let r = admin(base, "GET", &target, "").await;
+            assert_eq!(r.status, 200, "{target}: {}", r.body);
+            (!r.body.contains("SENDING")).then_some(r.body)
+        },
+    )
+    .await
 }

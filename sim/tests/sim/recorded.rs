@@ -12,14 +12,13 @@
 //! started is still `SENDING` or already `OK` (it depends on the data volume and timing). Every other
 //! push status (`IDLE`, `CANCELED`, `ERROR`) and every scalar body is compared exactly.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{Conn, Resp, admin, basic};
+use crate::common::{Conn, Resp, admin, basic, eventually};
 use serde_json::Value;
-use xsite_sim::{Generation, Grid, Mechanism, SimOptions};
+use xsite_sim::harness::{KEYCLOAK_CACHES, SITE_A, SITE_B};
+use xsite_sim::{Generation, Grid, Mechanism, PushStatus, SimOptions};
 
 struct Case {
     title: String,
@@ -421,20 +420,29 @@ async fn replay(path: &Path) -> Replay {
         not_replayed: BTreeMap::new(),
     };
     let text = std::fs::read_to_string(path).unwrap();
+    let mut cases = Vec::new();
     for parsed in parse_cases(&text) {
-        let case = match parsed {
-            Ok(case) => case,
-            Err((title, why)) => {
-                report.not_replayed.entry(why).or_default().push(title);
-                continue;
-            }
-        };
-        let r = send(&grid, &case).await;
+        match parsed {
+            Ok(case) => cases.push(case),
+            Err((title, why)) => report.not_replayed.entry(why).or_default().push(title),
+        }
+    }
+    for (i, case) in cases.iter().enumerate() {
+        // A push a case started has ended before the next case in the recorded runs, unless the
+        // recording shows it still running.
+        if !observes_running_push(&cases, i) {
+            let what = format!(
+                "{} / {}: the push started before ends",
+                report.name, case.title
+            );
+            eventually(&what, async || (!pushing(&grid)).then_some(())).await;
+        }
+        let r = send(&grid, case).await;
         if case.status == 0 {
             continue; // a set-up step
         }
         report.checked += 1;
-        let same = r.status == case.status && same_body(&case, &r.body, &mut report.version);
+        let same = r.status == case.status && same_body(case, &r.body, &mut report.version);
         match (same, known_difference(&report.name, &case.title)) {
             (true, None) => {}
             (false, Some(_)) => report.known.push(case.title.clone()),
@@ -447,13 +455,37 @@ async fn replay(path: &Path) -> Replay {
                 report.name, case.title, case.status, case.expected, r.status, r.body
             )),
         }
-        // Let a push started by this case finish before the next one, like the recorded runs did.
-        if case.target.contains("start-push-state") {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
     }
     grid.shutdown().await;
     report
+}
+
+/// Whether the recording shows a push still running when `cases[i]` ran: a push-state-status read
+/// that answered `SENDING`, or a cancel-push-state whose next push-state-status read answered
+/// `CANCELED` (it cancelled a running push; a cancel after the push ended leaves `OK`).
+fn observes_running_push(cases: &[Case], i: usize) -> bool {
+    let reads_status = |c: &Case| c.target.contains("action=push-state-status");
+    let case = &cases[i];
+    if reads_status(case) {
+        return case.expected.contains("SENDING");
+    }
+    case.target.contains("cancel-push-state")
+        && cases[i + 1..]
+            .iter()
+            .find(|c| reads_status(c))
+            .is_some_and(|c| c.expected.contains("CANCELED"))
+}
+
+/// Whether a push is still `SENDING` from either site, in any cache (per-cache or container-wide pushes).
+fn pushing(grid: &Grid) -> bool {
+    [(grid.site_a(), SITE_B), (grid.site_b(), SITE_A)]
+        .iter()
+        .any(|(site, to)| {
+            KEYCLOAK_CACHES.iter().any(|cache| {
+                site.backup(cache, to)
+                    .is_some_and(|b| b.push_status == PushStatus::Sending)
+            })
+        })
 }
 
 fn recordings() -> Vec<PathBuf> {

@@ -1,9 +1,7 @@
 //! The authentication handshake as a client sees it: challenges, Digest with nonce-count reuse, Basic, and the
 //! authorization failure of a non-admin user.
 
-mod common;
-
-use common::{Conn, basic, digest, param};
+use crate::common::{Conn, basic, digest, param};
 use xsite_sim::{
     ADMIN_PASSWORD, ADMIN_USER, DigestAlgorithm, Generation, Grid, Mechanism, OBSERVER_PASSWORD,
     OBSERVER_USER, SimOptions,

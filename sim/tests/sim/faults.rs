@@ -1,10 +1,8 @@
 //! Fault switches: injected statuses, latency, a site going down and coming back, take-offline that does not take.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Conn, admin};
+use crate::common::{Conn, admin, eventually};
 use xsite_sim::{Grid, SimOptions};
 
 const WORK_B: &str = "/rest/v2/caches/work/x-site/backups/site-b";
@@ -44,11 +42,10 @@ async fn site_down_refuses_connections_and_cuts_replication() {
     let mut open = Conn::open(&b).await.unwrap();
 
     site_b.set_down(true);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(
-        Conn::open(&b).await.is_err(),
-        "a down site refuses connections"
-    );
+    eventually("a down site refuses connections", async || {
+        Conn::open(&b).await.err().map(|_| ())
+    })
+    .await;
     assert!(
         open.send("GET", "/rest/v2/server", &[], "").await.is_err(),
         "open connections are dropped"
@@ -68,15 +65,10 @@ async fn site_down_refuses_connections_and_cuts_replication() {
     );
 
     site_b.set_down(false);
-    let mut up = None;
-    for _ in 0..50 {
-        if let Ok(c) = Conn::open(&b).await {
-            up = Some(c);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let mut up = up.expect("site-b is back on the same port");
+    let mut up = eventually("site-b is back on the same port", async || {
+        Conn::open(&b).await.ok()
+    })
+    .await;
     let r = up
         .send(
             "GET",

@@ -407,16 +407,24 @@ pub(super) fn check_segment(checker: &mut Checker, step: &Step, items: &[&Item])
             }
         }
     }
-    let prints_always = !matches!(step.expect, Expect::Silent | Expect::Lines);
-    if prints_always && !printed && !failed {
-        checker.fail(
-            FailureKind::MissingOutput,
-            None,
-            "the command printed nothing".to_owned(),
-            Some(step),
-            vec![],
-        );
+    if prints_always(step) && !printed && !failed {
+        fail_missing_output(checker, step);
     }
+}
+
+/// Whether the step's command prints something whenever it runs.
+fn prints_always(step: &Step) -> bool {
+    !matches!(step.expect, Expect::Silent | Expect::Lines)
+}
+
+fn fail_missing_output(checker: &mut Checker, step: &Step) {
+    checker.fail(
+        FailureKind::MissingOutput,
+        None,
+        "the command printed nothing".to_owned(),
+        Some(step),
+        vec![],
+    );
 }
 
 /// Names in a command (cache, site) that an error message may quote.
@@ -567,15 +575,7 @@ pub(super) fn check_in_order(checker: &mut Checker, items: &[Item], steps: &[Ste
 
 /// Steps skipped over: those that always print something printed nothing.
 pub(super) fn report_missing(checker: &mut Checker, skipped: &[Step]) {
-    for step in skipped {
-        if !matches!(step.expect, Expect::Silent | Expect::Lines) {
-            checker.fail(
-                FailureKind::MissingOutput,
-                None,
-                "the command printed nothing".to_owned(),
-                Some(step),
-                vec![],
-            );
-        }
+    for step in skipped.iter().filter(|step| prints_always(step)) {
+        fail_missing_output(checker, step);
     }
 }

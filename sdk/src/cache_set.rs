@@ -152,6 +152,122 @@ impl CacheSet {
     }
 }
 
+/// What one site's cache list says about the Keycloak caches it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteCaches {
+    /// All eight caches of Keycloak 25 and earlier.
+    KeycloakLegacy,
+    /// Keycloak 26's four caches, and none of the four that only earlier Keycloaks use.
+    Keycloak26,
+    /// Neither: the Keycloak caches it has (of the eight), possibly none.
+    Other {
+        /// The Keycloak cache names found, in the order of [`KEYCLOAK_LEGACY_CACHES`].
+        present: Vec<String>,
+    },
+}
+
+impl SiteCaches {
+    /// Reads a site's cache names (`GET /rest/v2/caches`).
+    pub fn of(names: &[String]) -> SiteCaches {
+        let has = |cache: &str| names.iter().any(|n| n == cache);
+        let present: Vec<String> = KEYCLOAK_LEGACY_CACHES
+            .iter()
+            .filter(|c| has(c))
+            .map(|c| (*c).to_owned())
+            .collect();
+        if present.len() == KEYCLOAK_LEGACY_CACHES.len() {
+            SiteCaches::KeycloakLegacy
+        } else if KEYCLOAK_26_CACHES.iter().all(|c| has(c))
+            && present.len() == KEYCLOAK_26_CACHES.len()
+        {
+            SiteCaches::Keycloak26
+        } else {
+            SiteCaches::Other { present }
+        }
+    }
+
+    /// The known set these caches make, if any.
+    pub fn cache_set(&self) -> Option<CacheSet> {
+        match self {
+            SiteCaches::KeycloakLegacy => Some(CacheSet::keycloak_legacy()),
+            SiteCaches::Keycloak26 => Some(CacheSet::keycloak_26()),
+            SiteCaches::Other { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for SiteCaches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SiteCaches::KeycloakLegacy => {
+                write!(f, "the eight caches of Keycloak 25 and earlier")
+            }
+            SiteCaches::Keycloak26 => write!(f, "the four caches of Keycloak 26"),
+            SiteCaches::Other { present } if present.is_empty() => {
+                write!(f, "none of Keycloak's caches")
+            }
+            SiteCaches::Other { present } => {
+                let missing: Vec<&str> = KEYCLOAK_LEGACY_CACHES
+                    .iter()
+                    .copied()
+                    .filter(|c| !present.iter().any(|p| p == c))
+                    .collect();
+                write!(f, "{} (no {})", present.join(", "), missing.join(", "))
+            }
+        }
+    }
+}
+
+/// The sites' cache lists name no single Keycloak cache set (see [`CacheSet::detect`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the sites hold no single Keycloak cache set: {}",
+    .sites.iter().map(|(site, caches)| format!("{site} has {caches}")).collect::<Vec<_>>().join("; ")
+)]
+pub struct NoCacheSet {
+    /// Each site, with what its cache list holds.
+    pub sites: Vec<(String, SiteCaches)>,
+}
+
+impl CacheSet {
+    /// The Keycloak cache set that every site holds: [`CacheSet::keycloak_legacy`] when each
+    /// has all eight caches of Keycloak 25 and earlier, [`CacheSet::keycloak_26`] when each has
+    /// Keycloak 26's four and none of the others. Caches that are not Keycloak's are ignored.
+    /// Anything else (a site with a part of a set, sites that differ, no site) is an error that
+    /// names what each site holds: guessing would run a procedure on the wrong caches.
+    ///
+    /// ```
+    /// use xsite::CacheSet;
+    ///
+    /// let kc26: Vec<String> = ["work", "loginFailures", "actionTokens", "authenticationSessions", "mine"]
+    ///     .map(String::from).to_vec();
+    /// let set = CacheSet::detect([("site-a", kc26.as_slice()), ("site-b", kc26.as_slice())]).unwrap();
+    /// assert_eq!(set.known_name(), Some("keycloak-26"));
+    /// let partial = vec!["work".to_owned()];
+    /// let error = CacheSet::detect([("site-a", kc26.as_slice()), ("site-b", partial.as_slice())]);
+    /// assert!(error.unwrap_err().to_string().contains("site-b has work (no sessions"));
+    /// ```
+    pub fn detect<'a>(
+        listings: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> std::result::Result<CacheSet, NoCacheSet> {
+        let sites: Vec<(String, SiteCaches)> = listings
+            .into_iter()
+            .map(|(site, names)| (site.to_owned(), SiteCaches::of(names)))
+            .collect();
+        let first = sites.first().and_then(|(_, caches)| caches.cache_set());
+        match first {
+            Some(set)
+                if sites
+                    .iter()
+                    .all(|(_, c)| c.cache_set().as_ref() == Some(&set)) =>
+            {
+                Ok(set)
+            }
+            _ => Err(NoCacheSet { sites }),
+        }
+    }
+}
+
 /// Every cache's outcome of a [`CacheSet::fan_out`], in the set's order.
 #[derive(Debug)]
 pub struct FanOut<T> {
@@ -184,5 +300,67 @@ impl<T> FanOut<T> {
     /// The outcomes as a map.
     pub fn into_inner(self) -> IndexMap<String, Result<T>> {
         self.results
+    }
+}
+
+#[cfg(test)]
+mod detection_tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn each_site_is_read_by_its_keycloak_caches() {
+        let mut legacy = names(&KEYCLOAK_LEGACY_CACHES);
+        legacy.push("___protobuf_metadata".to_owned());
+        assert_eq!(SiteCaches::of(&legacy), SiteCaches::KeycloakLegacy);
+        assert_eq!(
+            SiteCaches::of(&names(&[
+                "work",
+                "actionTokens",
+                "loginFailures",
+                "authenticationSessions",
+                "x"
+            ])),
+            SiteCaches::Keycloak26
+        );
+        // Keycloak 26's four plus one of the older ones: neither set.
+        let mixed = names(&[
+            "work",
+            "actionTokens",
+            "loginFailures",
+            "authenticationSessions",
+            "sessions",
+        ]);
+        assert_eq!(
+            SiteCaches::of(&mixed).to_string(),
+            "sessions, actionTokens, authenticationSessions, loginFailures, work \
+             (no offlineSessions, clientSessions, offlineClientSessions)"
+        );
+        assert_eq!(SiteCaches::of(&[]).to_string(), "none of Keycloak's caches");
+    }
+
+    #[test]
+    fn the_sites_must_agree() {
+        let legacy = names(&KEYCLOAK_LEGACY_CACHES);
+        let kc26 = names(&KEYCLOAK_26_CACHES);
+        assert_eq!(
+            CacheSet::detect([("a", legacy.as_slice()), ("b", legacy.as_slice())]),
+            Ok(CacheSet::keycloak_legacy())
+        );
+        assert_eq!(
+            CacheSet::detect([("a", kc26.as_slice()), ("b", kc26.as_slice())]),
+            Ok(CacheSet::keycloak_26())
+        );
+        let error =
+            CacheSet::detect([("a", legacy.as_slice()), ("b", kc26.as_slice())]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the sites hold no single Keycloak cache set: a has the eight caches of Keycloak 25 \
+             and earlier; b has the four caches of Keycloak 26"
+        );
+        assert!(CacheSet::detect(std::iter::empty()).is_err());
     }
 }

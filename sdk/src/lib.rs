@@ -64,7 +64,9 @@ mod scope;
 
 pub use auth::{AuthScheme, Credentials, Mechanism};
 pub use cache::{CacheHandle, CacheXsite};
-pub use cache_set::{CacheSet, FanOut, KEYCLOAK_26_CACHES, KEYCLOAK_LEGACY_CACHES};
+pub use cache_set::{
+    CacheSet, FanOut, KEYCLOAK_26_CACHES, KEYCLOAK_LEGACY_CACHES, NoCacheSet, SiteCaches,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_CONTEXT_PATH, DEFAULT_REQUEST_TIMEOUT,
     Discovery, MAX_KEY_BYTES, MAX_NAME_BYTES, MAX_RESPONSE_BYTES, RetryPolicy,

@@ -443,6 +443,15 @@ impl SiteHandle {
         }
     }
 
+    /// Removes a cache from this site only (as `DELETE /rest/v2/caches/{name}` on one site
+    /// would): to build a site that lacks a cache. Returns whether it existed.
+    pub fn remove_cache(&self, cache: &str) -> bool {
+        self.ctx.shared.world().sites[self.ctx.idx]
+            .caches
+            .remove(cache)
+            .is_some()
+    }
+
     /// Removes every entry of a cache on this site only, without replication.
     pub fn clear_local(&self, cache: &str) {
         if let Some(c) = self.ctx.shared.world().cache_mut(self.ctx.idx, cache) {

@@ -6,7 +6,8 @@
 //! deadline, then the workflow stops with each cache's state and what to run next).
 //!
 //! - `--dry-run` prints the plan: a header per step, then each cli.sh command (rendered by the
-//!   shared command model) and the step's check. Nothing is sent.
+//!   shared command model) and the step's check. Nothing is sent but, without `--cache-set`, the
+//!   reads of the cache lists that choose the set.
 //! - A real run prints a log of the same shape: each step's header, each command with its
 //!   result (`  <command>  => <result>`), then the check reached; the state transfer's progress
 //!   goes to stderr (spinners on a terminal, lines otherwise).
@@ -103,10 +104,11 @@ pub enum RunbookCommand {
 /// Options of every workflow.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {
-    /// The caches: keycloak-25 (the eight of Keycloak 25 and earlier, the default), keycloak-26
-    /// (its four), or a comma-separated list.
-    #[arg(long = "cache-set", value_name = "SET", default_value = CacheSet::NAMES[0])]
-    pub cache_set: String,
+    /// The caches: keycloak-25 (the eight of Keycloak 25 and earlier), keycloak-26 (its four),
+    /// or a comma-separated list. Default: the set the sites hold, read from their cache lists
+    /// (refused when they hold no single Keycloak set).
+    #[arg(long = "cache-set", value_name = "SET")]
+    pub cache_set: Option<String>,
 
     /// A site's REST endpoint, NAME=URL (site-a=https://…:11222); may be
     /// repeated. Kept for the rest of the session.
@@ -115,10 +117,79 @@ pub struct CommonArgs {
 }
 
 impl CommonArgs {
-    /// The cache set named by `--cache-set`.
-    pub fn caches(&self) -> CliResult<CacheSet> {
-        cache_set(&self.cache_set)
+    /// The cache set named by `--cache-set`, if one is given.
+    pub fn caches(&self) -> CliResult<Option<CacheSet>> {
+        self.cache_set.as_deref().map(cache_set).transpose()
     }
+}
+
+/// A workflow's caches and how they were chosen, said in its output.
+struct ChosenCaches {
+    caches: CacheSet,
+    /// The sites whose cache lists chose it; empty when `--cache-set` named it.
+    detected_on: Vec<String>,
+}
+
+impl ChosenCaches {
+    /// One line: the set, and how it was chosen.
+    fn describe(&self) -> String {
+        let name = match self.caches.known_name() {
+            Some(name) => name.to_owned(),
+            None => self.caches.names().join(","),
+        };
+        if self.detected_on.is_empty() {
+            format!("cache set: {name} (from --cache-set)")
+        } else {
+            format!(
+                "cache set: {name} (detected: {} hold{} {})",
+                self.detected_on.join(" and "),
+                if self.detected_on.len() == 1 { "s" } else { "" },
+                xsite::SiteCaches::of(self.caches.names())
+            )
+        }
+    }
+
+    /// `"cache_set"` in the JSON documents.
+    fn json(&self) -> Value {
+        json!({
+            "name": self.caches.known_name(),
+            "caches": self.caches.names(),
+            "detected_on": self.detected_on,
+        })
+    }
+}
+
+/// The caches of a workflow: `--cache-set`, else the set that the sites `on` hold, read from
+/// their cache lists (reads only) with the clients of `sites`.
+fn choose_caches(
+    session: &Session,
+    common: &CommonArgs,
+    sites: Option<&runbook::Sites>,
+    on: &[&str],
+    options: &Options,
+    workflow: &str,
+) -> CliResult<ChosenCaches> {
+    if let Some(caches) = common.caches()? {
+        return Ok(ChosenCaches {
+            caches,
+            detected_on: Vec::new(),
+        });
+    }
+    let Some(sites) = sites else {
+        return Err(CliError::config(format!(
+            "no --cache-set, and no site to read the cache set from: give --cache-set ({}, or a list of caches), or the sites",
+            CacheSet::NAMES.join(", ")
+        ))
+        .with_hint(NAME_SITES_HINT));
+    };
+    let caches = session
+        .runtime()
+        .block_on(runbook::detect_cache_set(sites, on, options, workflow))
+        .map_err(|error| stopped(&error))?;
+    Ok(ChosenCaches {
+        caches,
+        detected_on: on.iter().map(|s| (*s).to_owned()).collect(),
+    })
 }
 
 /// Reads `--cache-set`: a known set's name, or a comma-separated list of caches.
@@ -143,7 +214,8 @@ pub fn cache_set(text: &str) -> CliResult<CacheSet> {
 /// Options of the workflows that change something.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// Prints the plan (each step's site, cli.sh commands and check) and sends nothing.
+    /// Prints the plan (each step's site, cli.sh commands and check) and changes nothing (without
+    /// --cache-set, the cache lists are read to choose the set).
     #[arg(long = "dry-run")]
     pub dry_run: bool,
 
@@ -156,7 +228,7 @@ pub struct RunArgs {
     pub push_deadline: Option<f64>,
 
     /// Prints the workflow as Batch CRs (one per step, marked with its site), with the checks
-    /// to run between them; sends nothing. Needs --cluster.
+    /// to run between them; changes nothing. Needs --cluster.
     #[arg(long = "emit-batch")]
     pub emit_batch: bool,
 
@@ -201,7 +273,8 @@ impl RunArgs {
 /// `runbook status`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StatusArgs {
-    /// Prints what would be read from each site (as cli.sh commands) and sends nothing.
+    /// Prints what would be read from each site (as cli.sh commands) and reads nothing but the
+    /// cache lists (and those only without --cache-set).
     #[arg(long = "dry-run")]
     pub dry_run: bool,
 
@@ -454,11 +527,17 @@ fn run_logged(
     console: &mut Console,
     plans: &[Plan],
     sites: &runbook::Sites,
+    chosen: &ChosenCaches,
     mut options: Options,
     job: Job<'_>,
 ) -> CliResult<Reply> {
     let started = Instant::now();
     let json = console.format == Format::Json;
+    if json {
+        console.note(&chosen.describe());
+    } else {
+        console.line(&format!("# {}", chosen.describe()));
+    }
     if let Some(plan) = plans.first() {
         for line in plan.header() {
             if json {
@@ -509,6 +588,7 @@ fn run_logged(
         "version": JSON_VERSION,
         "workflow": workflow,
         "caches": caches,
+        "cache_set": chosen.json(),
         "done": result.is_ok(),
         "elapsed_s": seconds(started.elapsed()),
         "steps": log.steps,
@@ -554,15 +634,26 @@ pub fn plan_json(plan: &Plan) -> Value {
     })
 }
 
-fn print_dry_run(console: &mut Console, plans: &[Plan]) -> CliResult<Reply> {
+/// The first line of a dry run: what it sent.
+fn dry_run_line(chosen: &ChosenCaches) -> &'static str {
+    if chosen.detected_on.is_empty() {
+        "# dry run: nothing is sent"
+    } else {
+        "# dry run: nothing is sent but the reads of the cache lists"
+    }
+}
+
+fn print_dry_run(console: &mut Console, plans: &[Plan], chosen: &ChosenCaches) -> CliResult<Reply> {
     if console.format == Format::Json {
         return Ok(Reply::Json(json!({
             "version": JSON_VERSION,
             "dry_run": true,
+            "cache_set": chosen.json(),
             "plans": plans.iter().map(plan_json).collect::<Vec<_>>(),
         })));
     }
-    console.line("# dry run: nothing is sent");
+    console.line(dry_run_line(chosen));
+    console.line(&format!("# {}", chosen.describe()));
     for plan in plans {
         for line in plan.describe(procedures::render) {
             console.line(&line);
@@ -582,9 +673,9 @@ fn print_batches(console: &mut Console, text: String) -> CliResult<Reply> {
 
 fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliResult<Reply> {
     add_sites(session, &args.common.site_urls)?;
-    let caches = args.common.caches()?;
     // Every option is checked before anything is printed or sent.
-    let options = args.run.options(caches.clone())?;
+    let given = args.common.caches()?;
+    let mut options = args.run.options(given.clone().unwrap_or_default())?;
     let from: Vec<String> = if args.from.is_empty() {
         session
             .sites
@@ -607,26 +698,56 @@ fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliR
             args.site
         )));
     }
+    let mut needed: Vec<&str> = vec![args.site.as_str()];
+    needed.extend(from.iter().map(String::as_str));
+    let sends = !(args.run.emit_batch || args.run.dry_run);
+    let sites = connect_for(session, &needed, sends || given.is_none())?;
+    // The fenced site may be down: the set is read where the fence runs.
+    let on: Vec<&str> = from.iter().map(String::as_str).collect();
+    let chosen = choose_caches(
+        session,
+        &args.common,
+        sites.as_ref(),
+        &on,
+        &options,
+        "fence",
+    )?;
+    options.caches = chosen.caches.clone();
     let plans: Vec<Plan> = from
         .iter()
-        .map(|stay| Plan::fence(&args.site, stay, &caches))
+        .map(|stay| Plan::fence(&args.site, stay, &chosen.caches))
         .collect();
     if args.run.emit_batch {
+        console.note(&chosen.describe());
         let text = emit_batches(&plans, &args.run.batch, None)?;
         return print_batches(console, text);
     }
     if args.run.dry_run {
-        return print_dry_run(console, &plans);
+        return print_dry_run(console, &plans, &chosen);
     }
-    let mut needed: Vec<&str> = vec![args.site.as_str()];
-    needed.extend(from.iter().map(String::as_str));
-    let sites = connect(session, &needed)?;
+    let sites = match sites {
+        Some(sites) => sites,
+        None => connect(session, &needed)?,
+    };
     let job = if args.from.is_empty() {
         Job::FenceAll(&args.site)
     } else {
         Job::Plans(&plans)
     };
-    run_logged(session, console, &plans, &sites, options, job)
+    run_logged(session, console, &plans, &sites, &chosen, options, job)
+}
+
+/// The clients of the sites `needed`, when `wanted` (a run, or a cache set to read), checking
+/// that they are configured when the cache set has to be read from them.
+fn connect_for(
+    session: &mut Session,
+    needed: &[&str],
+    wanted: bool,
+) -> CliResult<Option<runbook::Sites>> {
+    if !wanted {
+        return Ok(None);
+    }
+    connect(session, needed).map(Some)
 }
 
 fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> CliResult<Reply> {
@@ -637,24 +758,41 @@ fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> Cl
             args.from
         )));
     }
-    let caches = args.common.caches()?;
     // Every option is checked before anything is printed or sent.
-    let options = args.run.options(caches.clone())?;
-    let plan = Plan::resync(&args.from, &args.to, &caches);
+    let given = args.common.caches()?;
+    let mut options = args.run.options(given.clone().unwrap_or_default())?;
+    let needed = [args.from.as_str(), args.to.as_str()];
+    let sends = !(args.run.emit_batch || args.run.dry_run);
+    let sites = connect_for(session, &needed, sends || given.is_none())?;
+    let chosen = choose_caches(
+        session,
+        &args.common,
+        sites.as_ref(),
+        &needed,
+        &options,
+        "resync",
+    )?;
+    options.caches = chosen.caches.clone();
+    let plan = Plan::resync(&args.from, &args.to, &chosen.caches);
     if args.run.emit_batch {
+        console.note(&chosen.describe());
         let text = emit_batches(std::slice::from_ref(&plan), &args.run.batch, None)?;
         return print_batches(console, text);
     }
     if args.run.dry_run {
-        return print_dry_run(console, std::slice::from_ref(&plan));
+        return print_dry_run(console, std::slice::from_ref(&plan), &chosen);
     }
-    let sites = connect(session, &[&args.from, &args.to])?;
+    let sites = match sites {
+        Some(sites) => sites,
+        None => connect(session, &needed)?,
+    };
     let plans = [plan];
     run_logged(
         session,
         console,
         &plans,
         &sites,
+        &chosen,
         options,
         Job::Plans(&plans),
     )
@@ -662,11 +800,21 @@ fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> Cl
 
 fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> CliResult<Reply> {
     add_sites(session, &args.common.site_urls)?;
-    let caches = args.common.caches()?;
+    let given = args.common.caches()?;
     if session.sites.is_empty() {
         return Err(CliError::config("no site is configured").with_hint(NAME_SITES_HINT));
     }
     let json = console.format == Format::Json;
+    let sites = connect_for(session, &[], !args.dry_run || given.is_none())?;
+    let chosen = match (given, &sites) {
+        (Some(caches), _) => ChosenCaches {
+            caches,
+            detected_on: Vec::new(),
+        },
+        (None, Some(sites)) => status_caches(session, sites)?,
+        (None, None) => return Err(CliError::config("no site to read the cache set from")),
+    };
+    let caches = &chosen.caches;
     if args.dry_run {
         let names = session.sites.names();
         let mut per_site = Vec::new();
@@ -693,11 +841,13 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
             return Ok(Reply::Json(json!({
                 "version": JSON_VERSION,
                 "dry_run": true,
+                "cache_set": chosen.json(),
                 "sites": per_site.iter().map(|(site, commands)| json!({"site": site, "commands": commands})).collect::<Vec<_>>(),
             })));
         }
-        console.line("# dry run: nothing is sent");
+        console.line(dry_run_line(&chosen));
         console.line("# runbook: status (reads only)");
+        console.line(&format!("# {}", chosen.describe()));
         for (site, commands) in per_site {
             console.line(&format!("{site}:"));
             for command in commands {
@@ -706,15 +856,27 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
         }
         return Ok(Reply::Nothing);
     }
-    let sites = connect(session, &[])?;
-    let report = session.runtime().block_on(runbook::status(&sites, &caches));
+    let sites = match sites {
+        Some(sites) => sites,
+        None => connect(session, &[])?,
+    };
+    let report = session.runtime().block_on(runbook::status(&sites, caches));
     let unreachable = report.unreachable();
+    // Where a site cannot be read, the lines below say why, and nothing else is said.
+    if unreachable.is_empty() {
+        if json {
+            console.note(&chosen.describe());
+        } else {
+            console.line(&chosen.describe());
+        }
+    }
     if !json {
         for line in render_status(&report) {
             console.line(&line);
         }
     }
-    let doc = status_json(&report);
+    let mut doc = status_json(&report);
+    doc["cache_set"] = chosen.json();
     if !unreachable.is_empty() {
         // One line per site, with the cause; nothing else can be said about it.
         let lines: Vec<String> = unreachable
@@ -746,6 +908,38 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
         error = error.with_hint("something is degraded: see the list above");
     }
     Err(error)
+}
+
+/// The cache set of `runbook status` without `--cache-set`: the one the sites that answer hold
+/// (an unreachable site is reported by the status itself).
+fn status_caches(session: &Session, sites: &runbook::Sites) -> CliResult<ChosenCaches> {
+    let options = Options::default();
+    let mut on = sites.names();
+    loop {
+        let detected = session
+            .runtime()
+            .block_on(runbook::detect_cache_set(sites, &on, &options, "status"));
+        match detected {
+            Ok(caches) => {
+                return Ok(ChosenCaches {
+                    caches,
+                    detected_on: on.iter().map(|s| (*s).to_owned()).collect(),
+                });
+            }
+            // A site that cannot be read has no say; the status shows why it cannot be read.
+            Err(error) if error.source.is_some() && on.len() > 1 => {
+                on.retain(|site| *site != error.site);
+            }
+            // No site answers: the status says so, site by site, and reads no cache.
+            Err(error) if error.source.is_some() => {
+                return Ok(ChosenCaches {
+                    caches: CacheSet::custom(Vec::<String>::new()),
+                    detected_on: Vec::new(),
+                });
+            }
+            Err(error) => return Err(stopped(&error)),
+        }
+    }
 }
 
 /// The status report as JSON: per site, its view, the all-caches status toward each other site

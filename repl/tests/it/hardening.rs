@@ -244,10 +244,15 @@ fn output_json_typed_on_a_line_applies_to_that_command_only() {
         dry_run["command"], "runbook resync --from site-a --to site-b --dry-run",
         "{out}"
     );
-    // The next line is back in the session's format: the text table.
+    // The next lines are back in the session's format: the cache set, then the text table.
     let rest: Vec<&str> = lines.collect();
     assert!(
         rest.first()
+            .is_some_and(|l| l.starts_with("cache set: keycloak-25 (detected: ")),
+        "{out}"
+    );
+    assert!(
+        rest.get(1)
             .is_some_and(|l| l.starts_with("site-a (sites view")),
         "{out}"
     );

@@ -93,7 +93,9 @@ fn dry_run_prints_the_exact_plan_and_sends_nothing() {
     let (outcome, out) = h.outcome("runbook resync --from site-a --to site-b --dry-run");
     assert_eq!(outcome, Outcome::Ok, "{out}");
     let mut expected = vec![
-        "# dry run: nothing is sent".to_owned(),
+        // No --cache-set: the set is read from both sites' cache lists, and said.
+        "# dry run: nothing is sent but the reads of the cache lists".to_owned(),
+        "# cache set: keycloak-25 (detected: site-a and site-b hold the eight caches of Keycloak 25 and earlier)".to_owned(),
         "# runbook: resync from site-a to site-b".to_owned(),
         "# site-b's cache contents are discarded and replaced by site-a's (Keycloak procedure 3; with the roles swapped, procedure 4)".to_owned(),
         "# before: scale Keycloak on site-b to 0; after: scale it back".to_owned(),
@@ -124,7 +126,7 @@ fn dry_run_prints_the_exact_plan_and_sends_nothing() {
     let (_, out) = h.outcome("runbook fence --site site-a --dry-run --cache-set work,sessions");
     assert_eq!(
         out,
-        "# dry run: nothing is sent\n# runbook: fence site-a\n\
+        "# dry run: nothing is sent\n# cache set: work,sessions (from --cache-set)\n# runbook: fence site-a\n\
          # site-a stops receiving replication from the sites that stay (Keycloak procedure 1)\n\
          # caches (2): work, sessions\n\
          step 1 on site-b: take site-a offline for every cache, and verify\n\
@@ -281,7 +283,7 @@ fn status_shows_both_sites_and_marks_what_is_degraded() {
     let (outcome, out) = h.outcome("runbook status --cache-set keycloak-26");
     assert_eq!(outcome, Outcome::Ok, "{out}");
     assert!(
-        out.starts_with("site-a (sites view: site-a, site-b)\n  all caches to site-b: online\n"),
+        out.starts_with("cache set: keycloak-26 (from --cache-set)\nsite-a (sites view: site-a, site-b)\n  all caches to site-b: online\n"),
         "{out}"
     );
     assert!(
@@ -302,7 +304,7 @@ fn status_shows_both_sites_and_marks_what_is_degraded() {
     assert_eq!(outcome, Outcome::Ok);
     assert_eq!(
         out,
-        "# dry run: nothing is sent\n# runbook: status (reads only)\n\
+        "# dry run: nothing is sent\n# runbook: status (reads only)\n# cache set: work (from --cache-set)\n\
          site-a:\n  site view\n  site status --all-caches --site=site-b\n  site status --cache=work\n  site push-site-status --cache=work\n\
          site-b:\n  site view\n  site status --all-caches --site=site-a\n  site status --cache=work\n  site push-site-status --cache=work\n"
     );
@@ -543,4 +545,78 @@ fn a_profile_names_the_sites() {
         &[],
     );
     assert_ne!(output.status.code(), Some(0));
+}
+
+/// Without `--cache-set`, the runbooks read the set from the sites' cache lists and say which.
+#[test]
+fn the_cache_set_is_read_from_the_sites_and_said() {
+    let mut h = harness();
+    let legacy_only: Vec<&str> = KEYCLOAK_LEGACY_CACHES
+        .iter()
+        .copied()
+        .filter(|c| !xsite::KEYCLOAK_26_CACHES.contains(c))
+        .collect();
+    // site-b lacks one of the older caches: neither set, and nothing is sent.
+    assert!(h.grid.site("site-b").unwrap().remove_cache(legacy_only[0]));
+    let (outcome, out) = h.outcome("runbook fence --site site-a --from site-b");
+    let Outcome::Failed(error) = outcome else {
+        panic!("fenced with no cache set: {out}");
+    };
+    assert_eq!(error.exit_code(), 2, "{out}");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!(
+            "site-b has {} (no {})",
+            KEYCLOAK_LEGACY_CACHES
+                .iter()
+                .filter(|c| **c != legacy_only[0])
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            legacy_only[0]
+        )),
+        "{message}"
+    );
+    assert!(message.contains("--cache-set"), "{message}");
+    assert!(
+        h.grid
+            .site("site-b")
+            .unwrap()
+            .backup("work", "site-a")
+            .unwrap()
+            .online
+    );
+
+    // Both sites hold Keycloak 26's four and no other Keycloak cache: keycloak-26.
+    for site in ["site-a", "site-b"] {
+        for cache in &legacy_only {
+            h.grid.site(site).unwrap().remove_cache(cache);
+        }
+    }
+    let (outcome, out) = h.outcome("runbook fence --site site-a --from site-b");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    assert!(
+        out.starts_with(
+            "# cache set: keycloak-26 (detected: site-b holds the four caches of Keycloak 26)\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        !h.grid
+            .site("site-b")
+            .unwrap()
+            .backup("work", "site-a")
+            .unwrap()
+            .online
+    );
+    let (outcome, out) = h.outcome("runbook status --output json");
+    // A fence is an expected state: healthy.
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["result"]["cache_set"]["name"], "keycloak-26", "{out}");
+    assert_eq!(
+        doc["result"]["cache_set"]["detected_on"],
+        serde_json::json!(["site-a", "site-b"]),
+        "{out}"
+    );
 }

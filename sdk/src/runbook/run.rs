@@ -365,31 +365,7 @@ async fn check_caches(
             continue;
         }
         checked.push(&step.site);
-        let site = sites.require(&step.site, workflow)?;
-        let client = match deadline {
-            Some(deadline) => site.client.with_deadline(deadline),
-            None => site.client.clone(),
-        };
-        let existing = match client.cache_names().await {
-            Ok(names) => names,
-            Err(e) => {
-                let mut error = setup_error(
-                    workflow,
-                    &step.site,
-                    format!(
-                        "cannot list the caches of {}: {}",
-                        step.site,
-                        cause_chain(&e)
-                    ),
-                );
-                error.next = format!(
-                    "check that {} is reachable with these credentials, then run the same command again",
-                    step.site
-                );
-                error.source = Some(e);
-                return Err(error);
-            }
-        };
+        let existing = list_caches(sites, &step.site, deadline, workflow).await?;
         let missing: Vec<&str> = plan
             .caches
             .names()
@@ -439,6 +415,66 @@ async fn check_caches(
         }
     }
     Ok(())
+}
+
+/// The cache names of a site, read before step 1 (nothing was sent yet when it fails).
+async fn list_caches(
+    sites: &Sites,
+    site: &str,
+    deadline: Option<Instant>,
+    workflow: &str,
+) -> Result<Vec<String>, Box<RunbookError>> {
+    let client = &sites.require(site, workflow)?.client;
+    let client = match deadline {
+        Some(deadline) => client.with_deadline(deadline),
+        None => client.clone(),
+    };
+    client.cache_names().await.map_err(|e| {
+        let mut error = setup_error(
+            workflow,
+            site,
+            format!("cannot list the caches of {site}: {}", cause_chain(&e)),
+        );
+        error.next = format!(
+            "check that {site} is reachable with these credentials, then run the same command again"
+        );
+        error.source = Some(e);
+        error
+    })
+}
+
+/// The Keycloak cache set that the named sites hold ([`CacheSet::detect`]), read from their
+/// cache lists within one step deadline, for a workflow run without a cache set. A site that
+/// cannot be read, or sites that hold no single set, stop it before step 1, naming what each
+/// site holds.
+pub async fn detect_cache_set(
+    sites: &Sites,
+    on: &[&str],
+    options: &Options,
+    workflow: &str,
+) -> Result<CacheSet, Box<RunbookError>> {
+    let deadline = Instant::now().checked_add(options.step_deadline);
+    let mut listings = Vec::new();
+    for site in on {
+        listings.push((*site, list_caches(sites, site, deadline, workflow).await?));
+    }
+    CacheSet::detect(
+        listings
+            .iter()
+            .map(|(site, names)| (*site, names.as_slice())),
+    )
+    .map_err(|no_set| {
+        let mut error = setup_error(
+            workflow,
+            on.first().copied().unwrap_or(""),
+            no_set.to_string(),
+        );
+        error.next = format!(
+            "give --cache-set: {} or the list of caches to work on",
+            CacheSet::NAMES.join(", ")
+        );
+        error
+    })
 }
 
 /// An error and its causes, `outer: inner: innermost`, so that the root cause (a refused

@@ -418,7 +418,19 @@ mod tests {
         assert_eq!(connect.len(), 10, "{connect:?}");
         assert!(connect.contains(&"--context-path".to_owned()));
         assert!(!connect.contains(&"--help".to_owned()));
-        assert_eq!(c("runbook "), ["fence", "resync", "sites", "status"]);
+        assert_eq!(
+            c("runbook "),
+            [
+                "bring-online",
+                "fence",
+                "resync",
+                "sites",
+                "status",
+                "synchronize",
+                "take-offline"
+            ]
+        );
+        assert!(c("runbook bring-online --").contains(&"--site".to_owned()));
     }
 
     #[test]

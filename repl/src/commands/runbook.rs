@@ -97,6 +97,15 @@ pub enum RunbookCommand {
     /// Replaces TO's cache contents with FROM's (procedure 3; with the roles swapped, procedure
     /// 4, switch back). Scale Keycloak on TO to 0 first.
     Resync(ResyncArgs),
+    /// Keycloak 26's "take site offline": after you take SITE out of the load balancer, the
+    /// sites that stay stop replicating to it (the steps of fence).
+    TakeOffline(FenceArgs),
+    /// Keycloak 26's "synchronize": with Keycloak on TO shut down, TO's caches are replaced by
+    /// FROM's (the steps of resync).
+    Synchronize(ResyncArgs),
+    /// Keycloak 26's "bring site online": verifies that every backup between SITE and the
+    /// other sites is online, before you put SITE back in the load balancer (changes nothing).
+    BringOnline(BringOnlineArgs),
     /// Lists the configured sites (URL, user, where the password comes from; never the password).
     Sites(SitesArgs),
 }
@@ -328,6 +337,22 @@ pub struct ResyncArgs {
     pub run: RunArgs,
 }
 
+/// `runbook bring-online`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BringOnlineArgs {
+    /// The site going back in the load balancer.
+    #[arg(long, value_name = "SITE")]
+    pub site: String,
+
+    /// Caches and sites.
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Dry run, deadlines, Batch CRs.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 /// `runbook sites`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SitesArgs {
@@ -345,8 +370,11 @@ pub fn run(session: &mut Session, console: &mut Console, args: &RunbookArgs) -> 
     }
     match &args.workflow {
         RunbookCommand::Status(a) => status(session, console, a),
-        RunbookCommand::Fence(a) => fence(session, console, a),
-        RunbookCommand::Resync(a) => resync(session, console, a),
+        RunbookCommand::Fence(a) => fence(session, console, a, Guide::Keycloak24),
+        RunbookCommand::Resync(a) => resync(session, console, a, Guide::Keycloak24),
+        RunbookCommand::TakeOffline(a) => fence(session, console, a, Guide::Keycloak26),
+        RunbookCommand::Synchronize(a) => resync(session, console, a, Guide::Keycloak26),
+        RunbookCommand::BringOnline(a) => bring_online(session, console, a),
         RunbookCommand::Sites(a) => {
             add_sites(session, &a.site_urls)?;
             if session.sites.is_empty() {
@@ -671,7 +699,20 @@ fn print_batches(console: &mut Console, text: String) -> CliResult<Reply> {
     Ok(Reply::Nothing)
 }
 
-fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliResult<Reply> {
+/// Whose words a workflow speaks: the Keycloak 24 procedures (fence, resync) or Keycloak 26's
+/// operations (take-offline, synchronize), which run the same steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guide {
+    Keycloak24,
+    Keycloak26,
+}
+
+fn fence(
+    session: &mut Session,
+    console: &mut Console,
+    args: &FenceArgs,
+    guide: Guide,
+) -> CliResult<Reply> {
     add_sites(session, &args.common.site_urls)?;
     // Every option is checked before anything is printed or sent.
     let given = args.common.caches()?;
@@ -704,18 +745,25 @@ fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliR
     let sites = connect_for(session, &needed, sends || given.is_none())?;
     // The fenced site may be down: the set is read where the fence runs.
     let on: Vec<&str> = from.iter().map(String::as_str).collect();
+    let workflow = match guide {
+        Guide::Keycloak24 => "fence",
+        Guide::Keycloak26 => "take-offline",
+    };
     let chosen = choose_caches(
         session,
         &args.common,
         sites.as_ref(),
         &on,
         &options,
-        "fence",
+        workflow,
     )?;
     options.caches = chosen.caches.clone();
     let plans: Vec<Plan> = from
         .iter()
-        .map(|stay| Plan::fence(&args.site, stay, &chosen.caches))
+        .map(|stay| match guide {
+            Guide::Keycloak24 => Plan::fence(&args.site, stay, &chosen.caches),
+            Guide::Keycloak26 => Plan::take_offline(&args.site, stay, &chosen.caches),
+        })
         .collect();
     if args.run.emit_batch {
         console.note(&chosen.describe());
@@ -729,7 +777,7 @@ fn fence(session: &mut Session, console: &mut Console, args: &FenceArgs) -> CliR
         Some(sites) => sites,
         None => connect(session, &needed)?,
     };
-    let job = if args.from.is_empty() {
+    let job = if args.from.is_empty() && guide == Guide::Keycloak24 {
         Job::FenceAll(&args.site)
     } else {
         Job::Plans(&plans)
@@ -750,7 +798,12 @@ fn connect_for(
     connect(session, needed).map(Some)
 }
 
-fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> CliResult<Reply> {
+fn resync(
+    session: &mut Session,
+    console: &mut Console,
+    args: &ResyncArgs,
+    guide: Guide,
+) -> CliResult<Reply> {
     add_sites(session, &args.common.site_urls)?;
     if args.from == args.to {
         return Err(CliError::config(format!(
@@ -764,16 +817,83 @@ fn resync(session: &mut Session, console: &mut Console, args: &ResyncArgs) -> Cl
     let needed = [args.from.as_str(), args.to.as_str()];
     let sends = !(args.run.emit_batch || args.run.dry_run);
     let sites = connect_for(session, &needed, sends || given.is_none())?;
+    /// A resync's plan maker: `Plan::resync` or `Plan::synchronize` (from, to, caches).
+    type MakePlan = fn(&str, &str, &CacheSet) -> Plan;
+    let (workflow, plan): (&str, MakePlan) = match guide {
+        Guide::Keycloak24 => ("resync", Plan::resync),
+        Guide::Keycloak26 => ("synchronize", Plan::synchronize),
+    };
     let chosen = choose_caches(
         session,
         &args.common,
         sites.as_ref(),
         &needed,
         &options,
-        "resync",
+        workflow,
     )?;
     options.caches = chosen.caches.clone();
-    let plan = Plan::resync(&args.from, &args.to, &chosen.caches);
+    let plan = plan(&args.from, &args.to, &chosen.caches);
+    if args.run.emit_batch {
+        console.note(&chosen.describe());
+        let text = emit_batches(std::slice::from_ref(&plan), &args.run.batch, None)?;
+        return print_batches(console, text);
+    }
+    if args.run.dry_run {
+        return print_dry_run(console, std::slice::from_ref(&plan), &chosen);
+    }
+    let sites = match sites {
+        Some(sites) => sites,
+        None => connect(session, &needed)?,
+    };
+    let plans = [plan];
+    run_logged(
+        session,
+        console,
+        &plans,
+        &sites,
+        &chosen,
+        options,
+        Job::Plans(&plans),
+    )
+}
+
+fn bring_online(
+    session: &mut Session,
+    console: &mut Console,
+    args: &BringOnlineArgs,
+) -> CliResult<Reply> {
+    add_sites(session, &args.common.site_urls)?;
+    // Every option is checked before anything is printed or sent.
+    let given = args.common.caches()?;
+    let mut options = args.run.options(given.clone().unwrap_or_default())?;
+    let others: Vec<String> = session
+        .sites
+        .names()
+        .into_iter()
+        .filter(|s| *s != args.site)
+        .collect();
+    if others.is_empty() {
+        return Err(CliError::config(format!(
+            "bring-online checks the backups between {} and the other sites: configure them (--site-url)",
+            args.site
+        ))
+        .with_hint(NAME_SITES_HINT));
+    }
+    let mut needed: Vec<&str> = vec![args.site.as_str()];
+    needed.extend(others.iter().map(String::as_str));
+    let sends = !(args.run.emit_batch || args.run.dry_run);
+    let sites = connect_for(session, &needed, sends || given.is_none())?;
+    let chosen = choose_caches(
+        session,
+        &args.common,
+        sites.as_ref(),
+        &needed,
+        &options,
+        "bring-online",
+    )?;
+    options.caches = chosen.caches.clone();
+    let other_names: Vec<&str> = others.iter().map(String::as_str).collect();
+    let plan = Plan::bring_online(&args.site, &other_names, &chosen.caches);
     if args.run.emit_batch {
         console.note(&chosen.describe());
         let text = emit_batches(std::slice::from_ref(&plan), &args.run.batch, None)?;
@@ -1125,6 +1245,9 @@ pub fn emit_batches(
     let procedure = match &first.workflow {
         Workflow::Resync { from, to } => format!("resync-{from}-to-{to}"),
         Workflow::Fence { site } => format!("fence-{site}"),
+        Workflow::TakeOffline { site } => format!("take-offline-{site}"),
+        Workflow::Synchronize { from, to } => format!("synchronize-{to}-from-{from}"),
+        Workflow::BringOnline { site } => format!("bring-online-{site}"),
     };
     let mut index = 0;
     for plan in plans {
@@ -1182,6 +1305,12 @@ pub fn emit_batches(
         out.push(format!(
             "# Done: scale Keycloak on {to} back to its original count."
         ));
+    } else if let Workflow::Synchronize { to, .. } = &first.workflow {
+        out.push(format!(
+            "# Done: start Keycloak on {to} again, then runbook bring-online --site {to}."
+        ));
+    } else if let Workflow::BringOnline { site } = &first.workflow {
+        out.push(format!("# Done: put {site} back in the load balancer."));
     } else {
         out.push("# Done.".to_owned());
     }

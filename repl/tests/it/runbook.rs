@@ -620,3 +620,86 @@ fn the_cache_set_is_read_from_the_sites_and_said() {
         "{out}"
     );
 }
+
+/// Keycloak 26's operations: take site-b offline, see bring-online refuse while it is fenced,
+/// synchronize it (site-a's data on site-b), then bring-online passes.
+#[test]
+fn keycloak_26_take_offline_synchronize_bring_online() {
+    let mut h = harness();
+    let legacy_only: Vec<&str> = KEYCLOAK_LEGACY_CACHES
+        .iter()
+        .copied()
+        .filter(|c| !xsite::KEYCLOAK_26_CACHES.contains(c))
+        .collect();
+    for site in ["site-a", "site-b"] {
+        for cache in &legacy_only {
+            assert!(h.grid.site(site).unwrap().remove_cache(cache));
+        }
+    }
+    let (outcome, out) = h.outcome("runbook take-offline --site site-b --dry-run");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    assert!(
+        out.contains("# cache set: keycloak-26 (detected: site-a holds the four caches of Keycloak 26)\n# runbook: take-offline site-b\n# Keycloak 26 'take site offline': first take site-b out of the load balancer"),
+        "{out}"
+    );
+    let (outcome, out) = h.outcome("runbook take-offline --site site-b");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    {
+        let a = h.grid.site("site-a").unwrap();
+        for cache in xsite::KEYCLOAK_26_CACHES {
+            assert!(!a.backup(cache, "site-b").unwrap().online, "{cache}");
+        }
+        // While site-b is offline, site-a changes and site-b keeps stale data.
+        a.put_local("loginFailures", "user-1", "locked");
+        let b = h.grid.site("site-b").unwrap();
+        b.put_local("actionTokens", "stale", "token");
+    }
+
+    let (outcome, out) = h.outcome("runbook bring-online --site site-b --step-deadline 0.5");
+    let Outcome::Failed(error) = outcome else {
+        panic!("brought online a fenced site: {out}");
+    };
+    assert_eq!(error.exit_code(), 3, "{out}");
+    assert!(
+        error.to_string().contains(
+            "next: site-b is not online both ways: if it was taken offline, run `runbook synchronize --from site-a --to site-b --cache-set keycloak-26` first"
+        ),
+        "{error}"
+    );
+
+    let (outcome, out) = h.outcome("runbook synchronize --from site-a --to site-b");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    assert!(
+        out.contains("# runbook: synchronize site-b from site-a\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# before: shut Keycloak down on site-b (scale it to 0); after: start it again, then runbook bring-online --site site-b\n"),
+        "{out}"
+    );
+    let b = h.grid.site("site-b").unwrap();
+    assert_eq!(
+        b.entries("loginFailures").get("user-1").map(String::as_str),
+        Some("locked")
+    );
+    assert!(
+        b.entries("actionTokens").is_empty(),
+        "the stale token is gone"
+    );
+
+    let (outcome, out) = h.outcome("runbook bring-online --site site-b");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    assert!(
+        out.contains("# after: put site-b back in the load balancer (you do; xsite does not)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("step 2 on site-b: verify that every cache's backup to site-a is online\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("done: bring-online site-b in 0.0s\n")
+            || out.contains("done: bring-online site-b in "),
+        "{out}"
+    );
+}

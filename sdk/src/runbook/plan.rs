@@ -118,6 +118,26 @@ pub enum Workflow {
         /// The site whose data is discarded and replaced.
         to: String,
     },
+    /// Keycloak 26's "take site offline": the operator takes the site out of the load balancer,
+    /// then the sites that stay stop replicating to it (the steps of a fence).
+    TakeOffline {
+        /// The site taken offline.
+        site: String,
+    },
+    /// Keycloak 26's "synchronize": with Keycloak on `to` shut down, `to`'s caches are
+    /// replaced by `from`'s (the steps of a resync).
+    Synchronize {
+        /// The site whose data is kept.
+        from: String,
+        /// The site whose data is discarded and replaced.
+        to: String,
+    },
+    /// Keycloak 26's "bring site online": every backup between the site and the others is
+    /// verified online, after which the operator puts the site back behind the load balancer.
+    BringOnline {
+        /// The site brought online.
+        site: String,
+    },
 }
 
 impl fmt::Display for Workflow {
@@ -125,6 +145,9 @@ impl fmt::Display for Workflow {
         match self {
             Workflow::Fence { site } => write!(f, "fence {site}"),
             Workflow::Resync { from, to } => write!(f, "resync from {from} to {to}"),
+            Workflow::TakeOffline { site } => write!(f, "take-offline {site}"),
+            Workflow::Synchronize { from, to } => write!(f, "synchronize {to} from {from}"),
+            Workflow::BringOnline { site } => write!(f, "bring-online {site}"),
         }
     }
 }
@@ -161,6 +184,58 @@ impl Plan {
         }];
         Plan {
             workflow: Workflow::Fence {
+                site: site.to_owned(),
+            },
+            caches: caches.clone(),
+            steps,
+        }
+    }
+
+    /// Keycloak 26's "take site offline" of `site`, run from `from` (a site that stays): the
+    /// steps of [`Plan::fence`].
+    pub fn take_offline(site: &str, from: &str, caches: &CacheSet) -> Plan {
+        Plan {
+            workflow: Workflow::TakeOffline {
+                site: site.to_owned(),
+            },
+            ..Plan::fence(site, from, caches)
+        }
+    }
+
+    /// Keycloak 26's "synchronize" of `to` from `from`: the steps of [`Plan::resync`].
+    pub fn synchronize(from: &str, to: &str, caches: &CacheSet) -> Plan {
+        Plan {
+            workflow: Workflow::Synchronize {
+                from: from.to_owned(),
+                to: to.to_owned(),
+            },
+            ..Plan::resync(from, to, caches)
+        }
+    }
+
+    /// Keycloak 26's "bring site online" of `site`: on each other site, its backup to `site` is
+    /// read and must be online; then on `site`, its backup to each other site. Nothing is
+    /// changed: a site that was taken offline is synchronized first, and that brings the
+    /// backups online.
+    pub fn bring_online(site: &str, others: &[&str], caches: &CacheSet) -> Plan {
+        let verify = |on: &str, backup: &str| Step {
+            number: 0,
+            site: on.to_owned(),
+            title: format!("verify that every cache's backup to {backup} is online"),
+            actions: vec![Action::StatusAll {
+                backup: backup.to_owned(),
+            }],
+            check: Check::Online {
+                backup: backup.to_owned(),
+            },
+        };
+        let mut steps: Vec<Step> = others.iter().map(|other| verify(other, site)).collect();
+        steps.extend(others.iter().map(|other| verify(site, other)));
+        for (index, step) in steps.iter_mut().enumerate() {
+            step.number = index + 1;
+        }
+        Plan {
+            workflow: Workflow::BringOnline {
                 site: site.to_owned(),
             },
             caches: caches.clone(),
@@ -282,6 +357,49 @@ mod tests {
 
     fn cache(name: &str) -> String {
         name.to_owned()
+    }
+
+    /// Keycloak 26's operations: take-offline and synchronize are the fence's and the resync's
+    /// steps under their own names; bring-online reads both directions and changes nothing.
+    #[test]
+    fn keycloak_26_plans() {
+        let caches = CacheSet::keycloak_26();
+        let take = Plan::take_offline("site-b", "site-a", &caches);
+        assert_eq!(take.steps, Plan::fence("site-b", "site-a", &caches).steps);
+        assert_eq!(take.workflow.to_string(), "take-offline site-b");
+        let sync = Plan::synchronize("site-a", "site-b", &caches);
+        assert_eq!(sync.steps, Plan::resync("site-a", "site-b", &caches).steps);
+        assert_eq!(sync.workflow.to_string(), "synchronize site-b from site-a");
+        let online = Plan::bring_online("site-b", &["site-a", "site-c"], &caches);
+        let shape: Vec<(usize, &str, Vec<Action>, Check)> = online
+            .steps
+            .iter()
+            .map(|s| {
+                (
+                    s.number,
+                    s.site.as_str(),
+                    s.actions.clone(),
+                    s.check.clone(),
+                )
+            })
+            .collect();
+        let read = |backup: &str| {
+            vec![Action::StatusAll {
+                backup: backup.to_owned(),
+            }]
+        };
+        let online_to = |backup: &str| Check::Online {
+            backup: backup.to_owned(),
+        };
+        assert_eq!(
+            shape,
+            vec![
+                (1, "site-a", read("site-b"), online_to("site-b")),
+                (2, "site-c", read("site-b"), online_to("site-b")),
+                (3, "site-b", read("site-a"), online_to("site-a")),
+                (4, "site-b", read("site-c"), online_to("site-c")),
+            ]
+        );
     }
 
     /// The plan follows Keycloak procedure 3 step by step (runbooks.md), on the right sites.

@@ -1041,21 +1041,43 @@ impl Runner<'_> {
                 "check that {} can reach its Data Grid, then run `runbook fence --site {site}{set}` again (it is idempotent)",
                 step.site
             ),
-            Workflow::Resync { from, to } => match step.number {
-                1 | 2 => format!(
-                    "nothing more will be cleared; make sure {to} has {from} offline (`site take-offline --all-caches --site={from}` on {to}), then run `runbook resync --from {from} --to {to}{set}` again"
-                ),
-                3 => format!(
-                    "{to}'s caches are cleared; on {to} run `site bring-online --all-caches --site={from}`, then run `runbook resync --from {from} --to {to}{set}` again"
-                ),
-                4 | 5 => format!(
-                    "on {from}, push again the caches that are not OK (`site push-site-state --cache=<cache> --site={to}`), or run `runbook resync --from {from} --to {to}{set}` again"
-                ),
-                _ => format!(
-                    "on {from}, clear the push status of each cache (`site clear-push-site-status --cache=<cache>`)"
-                ),
-            },
+            Workflow::TakeOffline { site } => format!(
+                "check that {} can reach its Data Grid, then run `runbook take-offline --site {site}{set}` again (it is idempotent)",
+                step.site
+            ),
+            Workflow::BringOnline { site } => format!(
+                "{site} is not online both ways: if it was taken offline, run `runbook synchronize --from {} --to {site}{set}` first (it brings the backups online), then `runbook bring-online --site {site}{set}` again; keep {site} out of the load balancer until then",
+                if step.site == *site {
+                    match &step.check {
+                        super::plan::Check::Online { backup } => backup.as_str(),
+                        _ => "<the good site>",
+                    }
+                } else {
+                    step.site.as_str()
+                }
+            ),
+            Workflow::Synchronize { from, to } => resync_hint("synchronize", from, to, step, &set),
+            Workflow::Resync { from, to } => resync_hint("resync", from, to, step, &set),
         }
+    }
+}
+
+/// What to do after a resync (`runbook resync`) or a synchronize (`runbook synchronize`, the
+/// same steps) stopped at `step`.
+fn resync_hint(command: &str, from: &str, to: &str, step: &Step, set: &str) -> String {
+    match step.number {
+        1 | 2 => format!(
+            "nothing more will be cleared; make sure {to} has {from} offline (`site take-offline --all-caches --site={from}` on {to}), then run `runbook {command} --from {from} --to {to}{set}` again"
+        ),
+        3 => format!(
+            "{to}'s caches are cleared; on {to} run `site bring-online --all-caches --site={from}`, then run `runbook {command} --from {from} --to {to}{set}` again"
+        ),
+        4 | 5 => format!(
+            "on {from}, push again the caches that are not OK (`site push-site-state --cache=<cache> --site={to}`), or run `runbook {command} --from {from} --to {to}{set}` again"
+        ),
+        _ => format!(
+            "on {from}, clear the push status of each cache (`site clear-push-site-status --cache=<cache>`)"
+        ),
     }
 }
 

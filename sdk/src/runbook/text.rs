@@ -49,6 +49,30 @@ impl Plan {
             Workflow::Fence { site } => lines.push(format!(
                 "# {site} stops receiving replication from the sites that stay (Keycloak procedure 1)"
             )),
+            Workflow::TakeOffline { site } => {
+                lines.push(format!(
+                    "# Keycloak 26 'take site offline': first take {site} out of the load balancer (you do; xsite does not)"
+                ));
+                lines.push(format!(
+                    "# then {site} stops receiving replication from the sites that stay; after the maintenance: runbook synchronize, then runbook bring-online --site {site}"
+                ));
+            }
+            Workflow::Synchronize { from, to } => {
+                lines.push(format!(
+                    "# Keycloak 26 'synchronize': {to}'s cache contents are discarded and replaced by {from}'s"
+                ));
+                lines.push(format!(
+                    "# before: shut Keycloak down on {to} (scale it to 0); after: start it again, then runbook bring-online --site {to}"
+                ));
+            }
+            Workflow::BringOnline { site } => {
+                lines.push(format!(
+                    "# Keycloak 26 'bring site online': the backups between {site} and the other sites must be online both ways (nothing is changed)"
+                ));
+                lines.push(format!(
+                    "# after: put {site} back in the load balancer (you do; xsite does not)"
+                ));
+            }
         }
         lines.push(format!(
             "# caches ({}): {}",

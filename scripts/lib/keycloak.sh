@@ -287,26 +287,27 @@ kc_prepare() { # version: everything that may fail before any server starts (die
   pg_os_user
 }
 
-kc_up() { # version: PostgreSQL, then both Keycloaks (started together, each timed until ready)
-  local v=$1 s pid t0=$SECONDS
-  declare -A kpid kstart
+kc_up() { # version: PostgreSQL, then one Keycloak after the other, each timed until ready
+  local v=$1 s pid ts t0=$SECONDS
   pg_up
   echo "keycloak=$v" >> "$GRID/state"
+  # One at a time: two Keycloaks starting together on the empty database race on creating Liquibase's
+  # databasechangelog table (the loser fails: relation "databasechangelog" already exists).
   for s in "${SITES[@]}"; do
-    kstart[$s]=$SECONDS
+    ts=$SECONDS
     pid=$(kc_start "$s" "$v")
-    kpid[$s]=$pid
     echo "pid_kc_$s=$pid" >> "$GRID/state"
     log "started Keycloak $v $s (pid $pid, $(kc_url "$s"), management :${KC_MGMT_PORT[$s]}, Infinispan 127.0.0.1:${REST_PORT[$s]})"
+    kc_wait_ready "$s" "$pid"
+    log "Keycloak $s ready (/health/ready UP) after $((SECONDS - ts))s"
   done
-  for s in "${SITES[@]}"; do
-    kc_wait_ready "$s" "${kpid[$s]}"
-    log "Keycloak $s ready (/health/ready UP) after $((SECONDS - ${kstart[$s]}))s"
-  done
-  # The realm endpoint too: the HTTP port serves, not only the management port.
+  # The HTTP port too: the realm endpoint, and the multi-site load-balancer probe (UP while Keycloak
+  # reaches its site's Infinispan and database).
   for s in "${SITES[@]}"; do
     curl -sS -f --max-time 10 -o /dev/null "$(kc_url "$s")/realms/master" ||
       kc_fail "Keycloak $s: GET $(kc_url "$s")/realms/master failed"
+    [[ $(curl -sS --max-time 10 "$(kc_url "$s")/lb-check" 2>/dev/null) == UP ]] ||
+      kc_fail "Keycloak $s: GET $(kc_url "$s")/lb-check is not UP"
   done
   log "Keycloak part up (PostgreSQL + 2 Keycloaks) in $((SECONDS - t0))s"
 }

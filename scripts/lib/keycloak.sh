@@ -5,7 +5,7 @@
 #
 # Pairing: the Keycloak distribution's own Infinispan client decides the server line. Keycloak 26.4.x
 # and 26.5.x ship infinispan-core 15.0.x and their guide requires Infinispan 15.0.19+ (Data Grid 8.5.3+):
-# the grid runs 15.0.21.Final, the newest 15.0.x with server jars on Maven Central. Keycloak 26.6+ ships
+# the grid runs 15.0.21.Final, the newest 15.0.x with server jars on Maven Central. Keycloak 26.7.x ships
 # 16.0.x (its guide's Infinispan CR names 16.0.x): 16.0.7. The default, 26.5.6, is the newest Keycloak
 # of the Infinispan 15 line; it runs on JDK 17.
 #
@@ -26,7 +26,7 @@
 #   logs/kc-site-{a,b}.out, logs/postgres.log, logs/kc-build-<V>.log, logs/mvn-keycloak-<V>.log
 #
 # Ports: PostgreSQL 127.0.0.1:15432 (not 5432, which a system PostgreSQL may hold; below the ephemeral
-#        range 32768-60999, where an outgoing loopback connection took 55432 in a first try);
+#        range 32768-60999: a first try on 55432 failed with "Address already in use", nothing listening);
 #        Keycloak site-a HTTP 8080, management 9000; site-b HTTP 8180, management 9100.
 # Keycloak admin: admin / admin-password (bootstrap admin of the master realm).
 # The database: keycloak / keycloak-password, database keycloak. PostgreSQL refuses to run as root:
@@ -238,8 +238,8 @@ kc_group_alive() { # pid: kc.sh runs the JVM as a child, in the group setsid gav
 }
 
 kc_ready() { # site -> 0 when the management port answers UP on /health/ready
-  # The top-level status: 26.6+ answer {"status":"DOWN","checks":[{"name":"Graceful Shutdown",
-  # "status":"UP"},{"name":"Keycloak Initialized","status":"DOWN"}]} while they bootstrap.
+  # The top-level status: 26.7.3 answers {"status":"DOWN","checks":[{"name":"Graceful Shutdown",
+  # "status":"UP"},{"name":"Keycloak Initialized","status":"DOWN"}]} while it bootstraps.
   curl -sS --max-time 5 "http://127.0.0.1:${KC_MGMT_PORT[$1]}/health/ready" 2>/dev/null | jq -e '.status == "UP"' > /dev/null 2>&1
 }
 

@@ -297,6 +297,8 @@ kc_prepare() { # version: everything that may fail before any server starts (die
 
 kc_up() { # version: PostgreSQL, then one Keycloak after the other, each timed until ready
   local v=$1 s pid ts t0=$SECONDS
+  # kc_fail shows the logs that exist: none from an earlier run.
+  for s in "${SITES[@]}"; do rm -f "$GRID/logs/kc-$s.out"; done
   pg_up
   echo "keycloak=$v" >> "$GRID/state"
   # One at a time: two Keycloaks starting together on the empty database race on creating Liquibase's

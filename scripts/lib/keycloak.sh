@@ -1,7 +1,7 @@
 # scripts/lib/keycloak.sh: the Keycloak 26 part of scripts/grid (`up --keycloak`): one PostgreSQL on
 # loopback shared by both sites, and one Keycloak per site connected to its own site's Infinispan the
 # way the Keycloak 26 multi-site guide does it. Sourced by scripts/grid, not run; uses its GRID, SITES,
-# OTHER, REST_PORT, ADMIN_USER, ADMIN_PASS, STOP_TIMEOUT, log, die, acurl, site_url, fail_start.
+# OTHER, REST_PORT, ADMIN_USER, ADMIN_PASSWORD, STOP_TIMEOUT, log, die, acurl, site_url, fail_start.
 #
 # Pairing: the Keycloak distribution's own Infinispan client decides the server line. Keycloak 26.4.x
 # and 26.5.x ship infinispan-core 15.0.x and their guide requires Infinispan 15.0.19+ (Data Grid 8.5.3+):
@@ -265,7 +265,7 @@ kc_start() { # site version -> echoes pid
   : > "$out"
   # Secrets through the environment, not the command line (visible in ps).
   KC_BOOTSTRAP_ADMIN_USERNAME=$KC_ADMIN KC_BOOTSTRAP_ADMIN_PASSWORD=$KC_ADMIN_PASSWORD \
-  KC_DB_PASSWORD=$PG_PASSWORD KC_CACHE_REMOTE_PASSWORD=$ADMIN_PASS \
+  KC_DB_PASSWORD=$PG_PASSWORD KC_CACHE_REMOTE_PASSWORD=$ADMIN_PASSWORD \
   JAVA_OPTS_KC_HEAP="-Xms64m -Xmx512m" MALLOC_ARENA_MAX=1 \
     setsid nohup "$home/bin/kc.sh" start --optimized \
       --http-enabled=true --http-host=127.0.0.1 --http-port="${KC_HTTP_PORT[$s]}" \

@@ -437,12 +437,31 @@ fn a_fenced_site_and_a_left_over_push_status_are_expected_with_what_to_run() {
     let (outcome, out) = h.outcome("runbook status --cache-set keycloak-26");
     assert_eq!(outcome, Outcome::Ok, "a fence is what was asked for: {out}");
     assert!(out.contains("expected (1)"), "{out}");
+    // Keycloak 26's set is told in its guide's words.
+    assert!(out.contains("site-a: site-b is offline"), "{out}");
+    assert!(
+        out.contains("next: once site-b is back and its Keycloak shut down: runbook synchronize --from site-a --to site-b, then runbook bring-online --site site-b"),
+        "{out}"
+    );
+    assert!(!out.contains("degraded ("), "{out}");
+}
+
+#[test]
+fn a_fenced_keycloak_25_site_is_told_in_the_keycloak_24_procedures_words() {
+    let mut h = harness(Format::Cli);
+    let (outcome, out) = h.outcome("runbook fence --site site-b");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    let (outcome, out) = h.outcome("runbook status");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    assert!(
+        out.starts_with("cache set: keycloak-25 (detected: "),
+        "{out}"
+    );
     assert!(out.contains("site-a: site-b is fenced"), "{out}");
     assert!(
         out.contains("next: once site-b is back and its Keycloak scaled to 0: runbook resync --from site-a --to site-b"),
         "{out}"
     );
-    assert!(!out.contains("degraded ("), "{out}");
 }
 
 // ---- batch-check and batch-cr.

@@ -117,6 +117,8 @@ fn unreachable_cause(error: &Error) -> String {
 
 /// Reads every site's view of every cache. A site that cannot be reached is reported, not fatal.
 pub async fn status(sites: &Sites, caches: &CacheSet) -> StatusReport {
+    // Keycloak 26's sites are told in its guide's words (take-offline, synchronize).
+    let keycloak_26 = *caches == CacheSet::keycloak_26();
     let mut reports = Vec::new();
     let mut degraded = Vec::new();
     for name in sites.names() {
@@ -252,13 +254,25 @@ pub async fn status(sites: &Sites, caches: &CacheSet) -> StatusReport {
                 degraded.push(Degraded {
                     site: name.to_owned(),
                     cache: None,
-                    what: format!(
-                        "{other} is fenced: every cache's backup to {other} is offline (as `runbook fence --site {other}` leaves it)"
-                    ),
+                    what: if keycloak_26 {
+                        format!(
+                            "{other} is offline: every cache's backup to {other} is offline (as `runbook take-offline --site {other}` leaves it)"
+                        )
+                    } else {
+                        format!(
+                            "{other} is fenced: every cache's backup to {other} is offline (as `runbook fence --site {other}` leaves it)"
+                        )
+                    },
                     expected: true,
-                    next: Some(format!(
-                        "once {other} is back and its Keycloak scaled to 0: runbook resync --from {name} --to {other}"
-                    )),
+                    next: Some(if keycloak_26 {
+                        format!(
+                            "once {other} is back and its Keycloak shut down: runbook synchronize --from {name} --to {other}, then runbook bring-online --site {other}"
+                        )
+                    } else {
+                        format!(
+                            "once {other} is back and its Keycloak scaled to 0: runbook resync --from {name} --to {other}"
+                        )
+                    }),
                 });
             } else {
                 degraded.push(Degraded::found(

@@ -765,24 +765,79 @@ fn fence(
             Guide::Keycloak26 => Plan::take_offline(&args.site, stay, &chosen.caches),
         })
         .collect();
-    if args.run.emit_batch {
-        console.note(&chosen.describe());
-        let text = emit_batches(&plans, &args.run.batch, None)?;
-        return print_batches(console, text);
-    }
-    if args.run.dry_run {
-        return print_dry_run(console, &plans, &chosen);
-    }
-    let sites = match sites {
-        Some(sites) => sites,
-        None => connect(session, &needed)?,
+    let fence_all = (args.from.is_empty() && guide == Guide::Keycloak24).then_some(&*args.site);
+    let run = Run {
+        fence_all,
+        ..Run::of(&plans, &chosen, &args.run, sites, &needed)
     };
-    let job = if args.from.is_empty() && guide == Guide::Keycloak24 {
-        Job::FenceAll(&args.site)
-    } else {
-        Job::Plans(&plans)
-    };
-    run_logged(session, console, &plans, &sites, &chosen, options, job)
+    run.emit_or_run(session, console, options)
+}
+
+/// A workflow that changes something, planned: what is left is to print its Batch CRs, its dry
+/// run, or to run it.
+struct Run<'a> {
+    plans: &'a [Plan],
+    chosen: &'a ChosenCaches,
+    args: &'a RunArgs,
+    /// The clients, when the cache set was read from the sites.
+    sites: Option<runbook::Sites>,
+    /// The sites the workflow talks to.
+    needed: &'a [&'a str],
+    /// `Some(site)`: the SDK's fence of `site` from every other site, rather than the plans.
+    fence_all: Option<&'a str>,
+}
+
+impl<'a> Run<'a> {
+    /// The run of `plans`, on the sites `needed` (`sites` when already connected).
+    fn of(
+        plans: &'a [Plan],
+        chosen: &'a ChosenCaches,
+        args: &'a RunArgs,
+        sites: Option<runbook::Sites>,
+        needed: &'a [&'a str],
+    ) -> Self {
+        Run {
+            plans,
+            chosen,
+            args,
+            sites,
+            needed,
+            fence_all: None,
+        }
+    }
+
+    fn emit_or_run(
+        self,
+        session: &mut Session,
+        console: &mut Console,
+        options: Options,
+    ) -> CliResult<Reply> {
+        if self.args.emit_batch {
+            console.note(&self.chosen.describe());
+            let text = emit_batches(self.plans, &self.args.batch, None)?;
+            return print_batches(console, text);
+        }
+        if self.args.dry_run {
+            return print_dry_run(console, self.plans, self.chosen);
+        }
+        let sites = match self.sites {
+            Some(sites) => sites,
+            None => connect(session, self.needed)?,
+        };
+        let job = match self.fence_all {
+            Some(site) => Job::FenceAll(site),
+            None => Job::Plans(self.plans),
+        };
+        run_logged(
+            session,
+            console,
+            self.plans,
+            &sites,
+            self.chosen,
+            options,
+            job,
+        )
+    }
 }
 
 /// The clients of the sites `needed`, when `wanted` (a run, or a cache set to read), checking
@@ -832,29 +887,8 @@ fn resync(
         workflow,
     )?;
     options.caches = chosen.caches.clone();
-    let plan = plan(&args.from, &args.to, &chosen.caches);
-    if args.run.emit_batch {
-        console.note(&chosen.describe());
-        let text = emit_batches(std::slice::from_ref(&plan), &args.run.batch, None)?;
-        return print_batches(console, text);
-    }
-    if args.run.dry_run {
-        return print_dry_run(console, std::slice::from_ref(&plan), &chosen);
-    }
-    let sites = match sites {
-        Some(sites) => sites,
-        None => connect(session, &needed)?,
-    };
-    let plans = [plan];
-    run_logged(
-        session,
-        console,
-        &plans,
-        &sites,
-        &chosen,
-        options,
-        Job::Plans(&plans),
-    )
+    let plans = [plan(&args.from, &args.to, &chosen.caches)];
+    Run::of(&plans, &chosen, &args.run, sites, &needed).emit_or_run(session, console, options)
 }
 
 fn bring_online(
@@ -893,29 +927,8 @@ fn bring_online(
     )?;
     options.caches = chosen.caches.clone();
     let other_names: Vec<&str> = others.iter().map(String::as_str).collect();
-    let plan = Plan::bring_online(&args.site, &other_names, &chosen.caches);
-    if args.run.emit_batch {
-        console.note(&chosen.describe());
-        let text = emit_batches(std::slice::from_ref(&plan), &args.run.batch, None)?;
-        return print_batches(console, text);
-    }
-    if args.run.dry_run {
-        return print_dry_run(console, std::slice::from_ref(&plan), &chosen);
-    }
-    let sites = match sites {
-        Some(sites) => sites,
-        None => connect(session, &needed)?,
-    };
-    let plans = [plan];
-    run_logged(
-        session,
-        console,
-        &plans,
-        &sites,
-        &chosen,
-        options,
-        Job::Plans(&plans),
-    )
+    let plans = [Plan::bring_online(&args.site, &other_names, &chosen.caches)];
+    Run::of(&plans, &chosen, &args.run, sites, &needed).emit_or_run(session, console, options)
 }
 
 fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> CliResult<Reply> {

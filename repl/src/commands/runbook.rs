@@ -104,7 +104,8 @@ pub enum RunbookCommand {
     /// FROM's (the steps of resync).
     Synchronize(ResyncArgs),
     /// Keycloak 26's "bring site online": verifies that every backup between SITE and the
-    /// other sites is online, before you put SITE back in the load balancer (changes nothing).
+    /// other sites is online, before you put SITE back in the load balancer (changes nothing; a
+    /// backup not online stops it after --step-deadline, default 60 s).
     BringOnline(BringOnlineArgs),
     /// Lists the configured sites (URL, user, where the password comes from; never the password).
     Sites(SitesArgs),

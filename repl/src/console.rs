@@ -34,6 +34,8 @@ pub struct Console {
     pub format: Format,
     /// Whether stderr is a terminal: progress is drawn as spinners there, else as plain lines.
     pub stderr_tty: bool,
+    /// Whether stdout is a terminal: `watch` draws its full-screen view only there.
+    pub stdout_tty: bool,
 }
 
 impl std::fmt::Debug for Console {
@@ -54,6 +56,7 @@ impl Console {
             color,
             format,
             stderr_tty: io::IsTerminal::is_terminal(&io::stderr()),
+            stdout_tty: io::IsTerminal::is_terminal(&io::stdout()),
         }
     }
 
@@ -66,6 +69,7 @@ impl Console {
             color: false,
             format,
             stderr_tty: false,
+            stdout_tty: false,
         };
         (console, captured)
     }

@@ -344,6 +344,7 @@ fn run(mut args: Args) -> Result<i32, CliError> {
             Extension::BatchCr(_) => "batch-cr",
             Extension::BatchCheck(_) => "batch-check",
             Extension::Runbook(_) => "runbook",
+            Extension::Watch(_) => "watch",
         };
         let Executor {
             session, console, ..

@@ -401,6 +401,7 @@ mod tests {
                 "quit",
                 "runbook",
                 "site",
+                "watch",
             ]
         );
         let quit = xsite_clish::command_info(&["quit"]).unwrap();

@@ -61,6 +61,7 @@ pub mod model;
 pub mod routes;
 pub mod runbook;
 mod scope;
+pub mod watch;
 
 pub use auth::{AuthScheme, Credentials, Mechanism};
 pub use cache::{CacheHandle, CacheXsite};

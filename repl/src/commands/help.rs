@@ -145,6 +145,7 @@ const ENTRIES: &[Entry] = &[
         about: "Removes every entry: POST /rest/v2/caches/C?action=clear. The clear replicates to online backups: take them offline first.",
     },
     Entry::Own("runbook"),
+    Entry::Own("watch"),
     Entry::Own("batch-cr"),
     Entry::Own("batch-check"),
     Entry::Written {

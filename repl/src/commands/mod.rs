@@ -13,6 +13,7 @@ pub mod ls;
 pub mod quit;
 pub mod runbook;
 pub mod site;
+pub mod watch;
 
 use xsite_clish::{Command, RawCommand, Resolution};
 
@@ -126,6 +127,8 @@ pub enum Extension {
     BatchCheck(batch_check::BatchCheckArgs),
     /// The Keycloak multi-site runbooks.
     Runbook(runbook::RunbookArgs),
+    /// Every site side by side, refreshed by itself (full screen), or one snapshot (--once).
+    Watch(watch::WatchArgs),
 }
 
 /// A line of one of xsite's own commands, for clap.
@@ -212,5 +215,6 @@ pub fn run_parsed(
         Extension::BatchCr(args) => batch_cr::run(console, args),
         Extension::BatchCheck(args) => batch_check::run(console, args),
         Extension::Runbook(args) => runbook::run(session, console, args),
+        Extension::Watch(args) => watch::run(session, console, args),
     }
 }

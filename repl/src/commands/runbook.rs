@@ -134,15 +134,15 @@ impl CommonArgs {
 }
 
 /// A workflow's caches and how they were chosen, said in its output.
-struct ChosenCaches {
-    caches: CacheSet,
+pub(crate) struct ChosenCaches {
+    pub(crate) caches: CacheSet,
     /// The sites whose cache lists chose it; empty when `--cache-set` named it.
-    detected_on: Vec<String>,
+    pub(crate) detected_on: Vec<String>,
 }
 
 impl ChosenCaches {
     /// One line: the set, and how it was chosen.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let name = match self.caches.known_name() {
             Some(name) => name.to_owned(),
             None => self.caches.names().join(","),
@@ -160,7 +160,7 @@ impl ChosenCaches {
     }
 
     /// `"cache_set"` in the JSON documents.
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         json!({
             "name": self.caches.known_name(),
             "caches": self.caches.names(),
@@ -390,7 +390,7 @@ pub fn run(session: &mut Session, console: &mut Console, args: &RunbookArgs) -> 
     }
 }
 
-fn add_sites(session: &mut Session, urls: &[String]) -> CliResult {
+pub(crate) fn add_sites(session: &mut Session, urls: &[String]) -> CliResult {
     for spec in urls {
         session.sites.set_url(spec)?;
     }
@@ -398,7 +398,7 @@ fn add_sites(session: &mut Session, urls: &[String]) -> CliResult {
 }
 
 /// The clients of the configured sites, checking that `needed` are among them.
-fn connect(session: &mut Session, needed: &[&str]) -> CliResult<runbook::Sites> {
+pub(crate) fn connect(session: &mut Session, needed: &[&str]) -> CliResult<runbook::Sites> {
     for name in needed {
         if session.sites.get(name).is_none() {
             let known = session.sites.names();
@@ -1046,7 +1046,7 @@ fn status(session: &mut Session, console: &mut Console, args: &StatusArgs) -> Cl
 
 /// The cache set of `runbook status` without `--cache-set`: the one the sites that answer hold
 /// (an unreachable site is reported by the status itself).
-fn status_caches(session: &Session, sites: &runbook::Sites) -> CliResult<ChosenCaches> {
+pub(crate) fn status_caches(session: &Session, sites: &runbook::Sites) -> CliResult<ChosenCaches> {
     let options = Options::default();
     let mut on = sites.names();
     loop {

@@ -695,7 +695,31 @@ fn ctrl_c_in_a_resync_stops_at_a_safe_point_with_the_stop_report() {
 
 /// `xsite ARGS` in its interactive shell on a pseudo-terminal (script(1)): the child, its input,
 /// and its output in chunks from a reader thread (the channel closes when the shell ends).
-fn shell_on_a_pty(
+pub fn shell_on_a_pty(
+    args: &str,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    std::sync::mpsc::Receiver<String>,
+) {
+    on_a_pty("", args)
+}
+
+/// `xsite args` on a pseudo-terminal of `rows` × `cols` (`stty` first, in the same shell line).
+pub fn on_a_pty_sized(
+    rows: u16,
+    cols: u16,
+    args: &str,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    std::sync::mpsc::Receiver<String>,
+) {
+    on_a_pty(&format!("stty rows {rows} cols {cols}; "), args)
+}
+
+fn on_a_pty(
+    setup: &str,
     args: &str,
 ) -> (
     std::process::Child,
@@ -704,7 +728,7 @@ fn shell_on_a_pty(
 ) {
     // `exec`: script(1) runs the line with $SHELL -c; a shell that forked and waited (dash, CI's
     // /bin/sh) would share the terminal's Ctrl-C and die of it after xsite exits normally.
-    let inner = format!("exec '{}' {args}", env!("CARGO_BIN_EXE_xsite"));
+    let inner = format!("{setup}exec '{}' {args}", env!("CARGO_BIN_EXE_xsite"));
     let mut child = Command::new("script")
         .args(["-qfec", &inner, "/dev/null"])
         .env(

@@ -4,7 +4,7 @@
 //! uses and checks the exact bytes; `binary` runs the built `xsite` with batch files; `secrets`
 //! checks that no password reaches output, reports or history; `runbook` runs the
 //! runbooks on the grid; `batch_cr` covers `batch-cr` and `batch-check`; `faults` runs the built
-//! `xsite` against hostile servers.
+//! `xsite` against hostile servers; `watch` the snapshot and the full-screen view.
 
 mod batch_cr;
 mod binary;
@@ -17,3 +17,4 @@ mod manual;
 mod runbook;
 mod secrets;
 mod transcripts;
+mod watch;

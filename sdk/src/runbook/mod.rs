@@ -13,7 +13,7 @@
 
 mod plan;
 mod run;
-mod status;
+pub(crate) mod status;
 mod text;
 
 pub use plan::{Action, Check, Plan, Step, Workflow};

@@ -87,7 +87,7 @@ impl StatusReport {
 
 /// Whether an error means the site could not be read at all: no connection, TLS, or rejected
 /// credentials.
-fn is_unreachable(error: &Error) -> bool {
+pub(crate) fn is_unreachable(error: &Error) -> bool {
     matches!(
         error,
         Error::Transport { .. } | Error::Tls { .. } | Error::Unauthorized(_) | Error::Forbidden(_)
@@ -96,7 +96,7 @@ fn is_unreachable(error: &Error) -> bool {
 
 /// Why a site cannot be read, in a few words with the root cause (a refused connection, a
 /// certificate, rejected credentials), rather than the whole chain of wrappers.
-fn unreachable_cause(error: &Error) -> String {
+pub(crate) fn unreachable_cause(error: &Error) -> String {
     fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
         let mut current = error;
         while let Some(next) = current.source() {

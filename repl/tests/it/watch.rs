@@ -1,0 +1,229 @@
+//! `watch`: the snapshot (`--once`, text and JSON) against the embedded grid, a change and an
+//! unreachable site showing up, the full-screen view drawn on a test backend, and the real
+//! binary on a pseudo-terminal leaving the terminal as it found it.
+
+use std::io::Write as _;
+use std::time::{Duration, Instant, SystemTime};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::Value;
+use xsite::KEYCLOAK_LEGACY_CACHES;
+use xsite_repl::commands::watch::View;
+use xsite_repl::exec::Outcome;
+
+use crate::common::Harness;
+use crate::hardening::on_a_pty_sized;
+
+/// A harness whose session names both sites of its grid.
+fn harness() -> Harness {
+    let mut h = Harness::new();
+    let (a, b) = (
+        h.grid.connect_url(h.grid.site_a_url()),
+        h.grid.connect_url(h.grid.site_b_url()),
+    );
+    h.run(&format!(
+        "runbook sites --site-url site-a={a} --site-url site-b={b}"
+    ));
+    h
+}
+
+fn once_json(h: &mut Harness) -> (Outcome, Value) {
+    let (outcome, out) = h.outcome("watch --once --output json");
+    let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    (outcome, doc["result"].clone())
+}
+
+#[test]
+fn the_snapshot_shows_both_sites_every_cache_and_a_change() {
+    let mut h = harness();
+    let (outcome, doc) = once_json(&mut h);
+    assert_eq!(outcome, Outcome::Ok, "{doc}");
+    for (site, other) in [("site-a", "site-b"), ("site-b", "site-a")] {
+        let s = &doc["sites"][site];
+        assert_eq!(s["reachable"], true, "{doc}");
+        assert_eq!(s["local_site"], site, "{doc}");
+        assert_eq!(
+            s["site_view"],
+            serde_json::json!(["site-a", "site-b"]),
+            "{doc}"
+        );
+        for cache in KEYCLOAK_LEGACY_CACHES {
+            assert_eq!(
+                s["caches"][cache]["backups"][other]["status"], "online",
+                "{doc}"
+            );
+            assert_eq!(s["caches"][cache]["push"][other], "IDLE", "{doc}");
+        }
+    }
+    assert_eq!(doc["cache_set"]["name"], "keycloak-25", "{doc}");
+
+    // A change made by another client shows in the next snapshot.
+    h.grid
+        .site("site-a")
+        .unwrap()
+        .set_backup_online("work", "site-b", false);
+    let (_, doc) = once_json(&mut h);
+    assert_eq!(
+        doc["sites"]["site-a"]["caches"]["work"]["backups"]["site-b"]["status"], "offline",
+        "{doc}"
+    );
+
+    // The text form: the cache set, then per site its header and one row per cache.
+    let (outcome, out) = h.outcome("watch --once --cache-set work");
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "cache set: work (from --cache-set)", "{out}");
+    assert!(
+        lines[1].starts_with("site-a  14.0.35.Final  local site site-a"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("  work                    site-b offline  push to site-b IDLE"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unreachable_site_is_shown_and_fails_the_snapshot() {
+    let mut h = harness();
+    h.grid.site("site-b").unwrap().set_down(true);
+    let (outcome, doc) = once_json(&mut h);
+    let Outcome::Failed(error) = outcome else {
+        panic!("a site down but the snapshot passed: {doc}");
+    };
+    assert_eq!(error.exit_code(), 1, "{doc}");
+    assert_eq!(doc["sites"]["site-b"]["reachable"], false, "{doc}");
+    assert!(
+        doc["sites"]["site-b"]["unreachable"]
+            .as_str()
+            .is_some_and(|why| why.starts_with("no connection")),
+        "{doc}"
+    );
+    assert_eq!(doc["sites"]["site-a"]["reachable"], true, "{doc}");
+}
+
+#[test]
+fn the_interval_and_a_terminal_are_checked_before_anything_is_read() {
+    let mut h = harness();
+    for bad in ["0", "0.1", "3601", "nan", "inf"] {
+        let (outcome, _) = h.outcome(&format!("watch --once --interval {bad}"));
+        let Outcome::Failed(error) = outcome else {
+            panic!("--interval {bad} accepted");
+        };
+        assert_eq!(error.exit_code(), 2, "--interval {bad}");
+    }
+    // Not a terminal: the full-screen view is refused with the way out.
+    let (outcome, _) = h.outcome("watch");
+    let Outcome::Failed(error) = outcome else {
+        panic!("full screen without a terminal");
+    };
+    assert_eq!(error.exit_code(), 2);
+    assert!(error.to_string().contains("--once"), "{error}");
+}
+
+/// The view, drawn on a test backend from two snapshots of the grid: both sites and every cache
+/// are on screen, and a change made between the two shows in the change list.
+#[test]
+fn the_view_shows_every_site_and_cache_and_what_changed() {
+    let h = harness();
+    let sites = xsite::runbook::Sites::new(["site-a", "site-b"].map(|name| {
+        let url = if name == "site-a" {
+            h.grid.site_a_url()
+        } else {
+            h.grid.site_b_url()
+        };
+        xsite::runbook::Site {
+            name: name.to_owned(),
+            client: xsite::Client::builder(url)
+                .credentials(xsite::Credentials::password("developer", "strong-password"))
+                .build()
+                .unwrap(),
+        }
+    }));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let caches = xsite::CacheSet::keycloak_legacy();
+    let take = || {
+        runtime.block_on(xsite::watch::snapshot(
+            &sites,
+            &caches,
+            Duration::from_secs(2),
+        ))
+    };
+    let mut view = View::new("cache set: keycloak-25".to_owned(), Duration::from_secs(1));
+    view.apply(take(), SystemTime::now());
+    h.grid
+        .site("site-b")
+        .unwrap()
+        .set_backup_online("loginFailures", "site-a", false);
+    view.apply(take(), SystemTime::now());
+
+    let mut terminal = Terminal::new(TestBackend::new(200, 40)).unwrap();
+    terminal.draw(|frame| view.draw(frame)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let screen: String = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(screen.contains(" site-a "), "{screen}");
+    assert!(screen.contains(" site-b "), "{screen}");
+    for cache in KEYCLOAK_LEGACY_CACHES {
+        assert_eq!(
+            screen.matches(&format!(" {cache} ")).count(),
+            2,
+            "{cache}: {screen}"
+        );
+    }
+    assert!(
+        screen.contains("site-b loginFailures: backup to site-a online -> offline"),
+        "{screen}"
+    );
+}
+
+/// The binary on a pseudo-terminal: the alternate screen is entered and left again, and the
+/// terminal is back in its mode, after `q` and after Ctrl-C.
+#[test]
+fn q_and_ctrl_c_quit_and_restore_the_terminal() {
+    for key in ["q", "\u{3}"] {
+        let (mut child, mut input, output) = on_a_pty_sized(40, 200, "--demo watch --interval 0.3");
+        let started = Instant::now();
+        let mut seen = String::new();
+        // Typed only once the view has drawn a snapshot.
+        while !seen.contains("loginFailures") && started.elapsed() < Duration::from_secs(30) {
+            if let Ok(chunk) = output.recv_timeout(Duration::from_millis(200)) {
+                seen.push_str(&chunk);
+            }
+        }
+        assert!(
+            seen.contains("\u{1b}[?1049h"),
+            "no alternate screen: {seen:?}"
+        );
+        input.write_all(key.as_bytes()).unwrap();
+        input.flush().unwrap();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "still running after {key:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while let Ok(chunk) = output.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&chunk);
+        }
+        assert_eq!(status.code(), Some(0), "{key:?}: {seen:?}");
+        assert!(
+            seen.contains("\u{1b}[?1049l"),
+            "{key:?}: the screen was not restored: {seen:?}"
+        );
+    }
+}

@@ -10,6 +10,7 @@ mod info;
 mod push;
 mod runbook;
 mod status;
+mod watch;
 
 use crate::Case;
 
@@ -36,5 +37,6 @@ pub fn all() -> Vec<Case> {
     cases.extend(config::cases());
     cases.extend(clear::cases());
     cases.extend(runbook::cases());
+    cases.extend(watch::cases());
     cases
 }

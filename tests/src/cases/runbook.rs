@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use xsite::runbook::{self, Action, Event, Options, Site, Sites};
+use xsite::runbook::{self, Action, Event, Options, Plan, Site, Sites};
 use xsite::{CacheSet, Client};
 
 use super::case;
@@ -19,6 +19,11 @@ pub(super) fn cases() -> Vec<Case> {
             resync_data_proof
         ),
         case!("runbook_switch_back", "xsite (procedure 4)", switch_back),
+        case!(
+            "runbook_keycloak_26_operations",
+            "xsite (Keycloak 26: take site offline, synchronize, bring site online)",
+            keycloak_26_operations
+        ),
         case!(
             "runbook_interlock_take_offline_does_not_take",
             "xsite (procedure 3 warning)",
@@ -204,6 +209,108 @@ async fn resync_data_proof(target: &Grid) -> CaseResult {
 
 async fn switch_back(target: &Grid) -> CaseResult {
     diverge_then_resync(target, SITE_B, SITE_A).await
+}
+
+/// Keycloak 26's operations on its four caches: site-b taken offline from site-a; bring-online
+/// refused while it is; site-a's writes of the outage and site-b's stale entries diverge;
+/// synchronize makes site-b a copy of site-a; bring-online then passes.
+async fn keycloak_26_operations(target: &Grid) -> CaseResult {
+    let sites = sites(target);
+    let caches = CacheSet::keycloak_26();
+    let options = Options {
+        caches: caches.clone(),
+        ..options()
+    };
+    let mut ignore = |_: Event| {};
+    runbook::run_plan(
+        &sites,
+        &Plan::take_offline(SITE_B, SITE_A, &caches),
+        &options,
+        &mut ignore,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let status = target.a().cache("work").xsite().site_status(SITE_B).await?;
+    ensure!(
+        status
+            .values()
+            .all(|s| *s == xsite::model::NodeStatus::Offline),
+        "work to site-b after take-offline: {status:?}"
+    );
+
+    let refused = runbook::run_plan(
+        &sites,
+        &Plan::bring_online(SITE_B, &[SITE_A], &caches),
+        &Options {
+            step_deadline: Duration::from_secs(2),
+            ..options.clone()
+        },
+        &mut ignore,
+    )
+    .await;
+    let Err(refused) = refused else {
+        return Err(Failure(
+            "bring-online passed while site-b was offline".into(),
+        ));
+    };
+    ensure!(
+        refused.step == 1,
+        "stopped at step {}: {refused}",
+        refused.step
+    );
+    ensure!(
+        refused
+            .next
+            .contains("runbook synchronize --from site-a --to site-b"),
+        "{refused}"
+    );
+
+    // During the outage: site-a writes (not replicated), site-b holds a stale entry.
+    for cache in caches.names() {
+        target
+            .a()
+            .cache(cache)
+            .put("during-outage", "from-site-a")
+            .await?;
+    }
+    // (site-b's own backup to site-a is taken offline first, as the cut link of an outage
+    // would: else its write would replicate to site-a.)
+    let stale_cache = target.b().cache("actionTokens");
+    stale_cache.xsite().take_offline(SITE_A).await?;
+    stale_cache.put("stale", "site-b-only").await?;
+
+    runbook::run_plan(
+        &sites,
+        &Plan::synchronize(SITE_A, SITE_B, &caches),
+        &options,
+        &mut ignore,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    for cache in caches.names() {
+        let value = target.b().cache(cache).get("during-outage").await?;
+        ensure!(
+            value.as_deref() == Some("from-site-a"),
+            "{cache} on site-b: {value:?}"
+        );
+    }
+    let stale = target.b().cache("actionTokens").get("stale").await?;
+    ensure!(stale.is_none(), "the stale entry survived: {stale:?}");
+    let stale_on_a = target.a().cache("actionTokens").get("stale").await?;
+    ensure!(
+        stale_on_a.is_none(),
+        "site-b's stale entry reached site-a: {stale_on_a:?}"
+    );
+
+    runbook::run_plan(
+        &sites,
+        &Plan::bring_online(SITE_B, &[SITE_A], &caches),
+        &options,
+        &mut ignore,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Take-offline does not take (something brings the backup online again right after each

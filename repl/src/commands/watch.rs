@@ -1,8 +1,9 @@
 //! `watch`: every configured site side by side, refreshed by itself in a full-screen view, or one
 //! snapshot with `--once` (text, or one JSON document with `--output json`).
 //!
-//! The view polls (`--interval`, default 1 s): the servers' event stream (`?action=listen`) carries
-//! cache and container events, not the backup and push statuses shown here. Each refresh reads
+//! The view polls (`--interval`, default 1 s): the container's event stream
+//! (`GET /rest/v2/container?action=listen`) carries cache configuration events (a cache created,
+//! removed, changed), as read in the server's source, not the backup and push statuses shown here. Each refresh reads
 //! every site at once, each bounded by its own time limit, in a task of its own: a site that stops
 //! answering shows as unreachable, and the keys keep working meanwhile. Keys: `q` (or Esc, Ctrl-C)
 //! quits and restores the terminal, `r` refreshes now, `?` shows the keys. The terminal is also

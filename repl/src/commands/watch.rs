@@ -5,9 +5,9 @@
 //! (`GET /rest/v2/container?action=listen`) carries cache configuration events (a cache created,
 //! removed, changed), as read in the server's source, not the backup and push statuses shown
 //! here. Each refresh reads every site at once, each bounded by its own time limit, in a task of
-//! its own: a site that stops answering shows as unreachable, and the keys keep working meanwhile. Keys: `q` (or Esc, Ctrl-C)
-//! quits and restores the terminal, `r` refreshes now, `?` shows the keys. The terminal is also
-//! restored on a panic (ratatui's hook).
+//! its own: a site that stops answering shows as unreachable, and the keys keep working
+//! meanwhile. Keys: `q` (or Esc, Ctrl-C) quits and restores the terminal, `r` refreshes now, `?`
+//! shows the keys. The terminal is also restored on a panic (ratatui's hook).
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};

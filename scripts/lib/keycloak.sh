@@ -1,7 +1,8 @@
 # scripts/lib/keycloak.sh: the Keycloak 26 part of scripts/grid (`up --keycloak`): one PostgreSQL on
 # loopback shared by both sites, and one Keycloak per site connected to its own site's Infinispan the
 # way the Keycloak 26 multi-site guide does it. Sourced by scripts/grid, not run; uses its GRID, SITES,
-# OTHER, REST_PORT, ADMIN_USER, ADMIN_PASSWORD, STOP_TIMEOUT, log, die, acurl, site_url, fail_start.
+# OTHER, REST_PORT, ADMIN_USER, ADMIN_PASSWORD, STOP_TIMEOUT, log, die, acurl, site_url, fail_start,
+# set_state.
 #
 # Pairing: the Keycloak distribution's own Infinispan client decides the server line. Keycloak 26.4.x
 # and 26.5.x ship infinispan-core 15.0.x and their guide requires Infinispan 15.0.19+ (Data Grid 8.5.3+):

@@ -1,7 +1,8 @@
 # scripts/lib/keycloak.sh: the Keycloak 26 part of scripts/grid (`up --keycloak`): one PostgreSQL on
 # loopback shared by both sites, and one Keycloak per site connected to its own site's Infinispan the
 # way the Keycloak 26 multi-site guide does it. Sourced by scripts/grid, not run; uses its GRID, SITES,
-# OTHER, REST_PORT, ADMIN_USER, ADMIN_PASSWORD, STOP_TIMEOUT, log, die, acurl, site_url, fail_start.
+# OTHER, REST_PORT, ADMIN_USER, ADMIN_PASSWORD, STOP_TIMEOUT, log, die, acurl, site_url, fail_start,
+# set_state.
 #
 # Pairing: the Keycloak distribution's own Infinispan client decides the server line. Keycloak 26.4.x
 # and 26.5.x ship infinispan-core 15.0.x and their guide requires Infinispan 15.0.19+ (Data Grid 8.5.3+):
@@ -333,14 +334,17 @@ kc_read_state() { # -> KS_VERSION, KS_PID_A, KS_PID_B, KS_PG (from the grid's st
   done < "$GRID/state"
 }
 
-kc_down() { # stops the Keycloaks and PostgreSQL of the state file (also after a failed up)
-  kc_read_state || return 0
-  local s pid i any=0
+kc_pid_of() { # site -> the Keycloak pid the state file names for it (kc_read_state first)
+  if [[ $1 == site-b ]]; then echo "$KS_PID_B"; else echo "$KS_PID_A"; fi
+}
+
+kc_stop() { # site...: stops those sites' Keycloaks of the state file, each with its whole process group
+  local s pid i
   local live=()
-  for s in "${SITES[@]}"; do
-    pid=$KS_PID_A; [[ $s == site-b ]] && pid=$KS_PID_B
+  for s in "$@"; do
+    pid=$(kc_pid_of "$s")
     # The whole group: TERM to kc.sh alone leaves its JVM running.
-    if kc_pid_is_ours "$pid" "$s"; then kill -TERM -- "-$pid" 2>/dev/null || true; any=1; live+=("$s:$pid"); fi
+    if kc_pid_is_ours "$pid" "$s"; then kill -TERM -- "-$pid" 2>/dev/null || true; live+=("$s:$pid"); fi
   done
   for s in "${live[@]}"; do
     pid=${s#*:}
@@ -352,9 +356,32 @@ kc_down() { # stops the Keycloaks and PostgreSQL of the state file (also after a
       log "Keycloak ${s%%:*} (process group $pid) still alive after ${STOP_TIMEOUT}s; SIGKILL"
       kill -KILL -- "-$pid" 2>/dev/null || true
     fi
+    log "Keycloak ${s%%:*} stopped"
   done
-  ((any)) && log "Keycloak stopped"
+}
+
+kc_down() { # stops the Keycloaks and PostgreSQL of the state file (also after a failed up)
+  kc_read_state || return 0
+  kc_stop "${SITES[@]}"
   if pg_pid > /dev/null; then pg_down; log "PostgreSQL stopped"; fi
+}
+
+kc_start_site() { # site: starts one site's Keycloak again (start-site), waits until it is ready
+  local s=$1 pid ts=$SECONDS
+  kc_read_state
+  if kc_pid_is_ours "$(kc_pid_of "$s")" "$s"; then
+    log "Keycloak $s already runs (pid $(kc_pid_of "$s"))"
+    return 0
+  fi
+  pg_pid > /dev/null || die "PostgreSQL is not running: scripts/grid up --keycloak first"
+  rm -f "$GRID/logs/kc-$s.out"
+  pid=$(kc_start "$s" "$KS_VERSION")
+  set_state "pid_kc_$s" "$pid"
+  log "started Keycloak $KS_VERSION $s (pid $pid, $(kc_url "$s"), Infinispan 127.0.0.1:${REST_PORT[$s]})"
+  kc_wait_ready "$s" "$pid"
+  [[ $(curl -sS --max-time 10 "$(kc_url "$s")/lb-check" 2>/dev/null) == UP ]] ||
+    kc_fail "Keycloak $s: GET $(kc_url "$s")/lb-check is not UP"
+  log "Keycloak $s ready (/health/ready UP, /lb-check UP) after $((SECONDS - ts))s"
 }
 
 kc_healthy() { # -> 0 when both Keycloaks of the state file run and are ready, and PostgreSQL runs

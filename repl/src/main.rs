@@ -345,6 +345,7 @@ fn run(mut args: Args) -> Result<i32, CliError> {
             Extension::BatchCheck(_) => "batch-check",
             Extension::Runbook(_) => "runbook",
             Extension::Watch(_) => "watch",
+            Extension::Alerts(_) => "alerts",
         };
         let Executor {
             session, console, ..

@@ -388,6 +388,7 @@ mod tests {
         assert_eq!(
             c(""),
             [
+                "alerts",
                 "batch-check",
                 "batch-cr",
                 "cd",

@@ -51,6 +51,7 @@
 //! unknown cache, a cache without backups, an unknown site, 401, 403, a failed site operation, a
 //! partial failure of an all-caches action, and transport, TLS and decode failures.
 
+pub mod alerts;
 mod auth;
 mod cache;
 mod cache_set;

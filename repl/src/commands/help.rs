@@ -146,6 +146,7 @@ const ENTRIES: &[Entry] = &[
     },
     Entry::Own("runbook"),
     Entry::Own("watch"),
+    Entry::Own("alerts"),
     Entry::Own("batch-cr"),
     Entry::Own("batch-check"),
     Entry::Written {

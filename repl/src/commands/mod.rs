@@ -1,6 +1,7 @@
 //! One file per command. Each `run` goes from the typed command (parsed by the shared command
 //! model, `xsite_clish`) straight to one SDK call and returns what to print.
 
+pub mod alerts;
 pub mod batch_check;
 pub mod batch_cr;
 pub mod cd;
@@ -129,6 +130,8 @@ pub enum Extension {
     Runbook(runbook::RunbookArgs),
     /// Every site side by side, refreshed by itself (full screen), or one snapshot (--once).
     Watch(watch::WatchArgs),
+    /// Prometheus alert rules for cross-site replication, with the server version's metric names.
+    Alerts(alerts::AlertsArgs),
 }
 
 /// A line of one of xsite's own commands, for clap.
@@ -216,5 +219,6 @@ pub fn run_parsed(
         Extension::BatchCheck(args) => batch_check::run(console, args),
         Extension::Runbook(args) => runbook::run(session, console, args),
         Extension::Watch(args) => watch::run(session, console, args),
+        Extension::Alerts(args) => alerts::run(session, console, args),
     }
 }

@@ -6,6 +6,7 @@
 //! runbooks on the grid; `batch_cr` covers `batch-cr` and `batch-check`; `faults` runs the built
 //! `xsite` against hostile servers; `watch` the snapshot and the full-screen view.
 
+mod alerts;
 mod batch_cr;
 mod binary;
 mod commands;

@@ -13,12 +13,13 @@ use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
-use futures::StreamExt as _;
-use ratatui::Frame;
+use futures::{Stream, StreamExt as _};
+use ratatui::backend::Backend;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::{Frame, Terminal};
 use xsite::runbook;
 use xsite::watch::{self, SiteSnapshot, Snapshot};
 
@@ -247,6 +248,7 @@ pub struct View {
     /// What changed, with when, oldest first.
     events: VecDeque<(SystemTime, String)>,
     help: bool,
+    refreshes: usize,
 }
 
 impl View {
@@ -259,6 +261,7 @@ impl View {
             refreshed: None,
             events: VecDeque::new(),
             help: false,
+            refreshes: 0,
         }
     }
 
@@ -281,6 +284,7 @@ impl View {
         }
         self.snapshot = Some(snapshot);
         self.refreshed = Some(at);
+        self.refreshes += 1;
     }
 
     /// Draws the view: a title line, one column per site, the event list; the keys over it
@@ -345,32 +349,59 @@ impl View {
         }
     }
 
-    /// Runs the view until a quit key: draws, reads keys, and refreshes every interval in a
-    /// task of its own, so that a slow site never holds the keys.
+    /// Runs the view on the terminal until a quit key: draws, reads keys, and refreshes every
+    /// interval in a task of its own, so that a slow site never holds the keys.
     async fn run(
-        mut self,
+        self,
         mut terminal: ratatui::DefaultTerminal,
         sites: runbook::Sites,
         caches: xsite::CacheSet,
         timeout: Duration,
     ) -> std::io::Result<()> {
-        let mut keys = EventStream::new();
+        self.run_on(&mut terminal, EventStream::new(), sites, caches, timeout)
+            .await
+            .map(drop)
+    }
+
+    /// [`View::run`] on any backend and key stream (a test backend and scripted keys in the
+    /// tests); gives the view back when a quit key ends it.
+    pub async fn run_on<B, K>(
+        mut self,
+        terminal: &mut Terminal<B>,
+        mut keys: K,
+        sites: runbook::Sites,
+        caches: xsite::CacheSet,
+        timeout: Duration,
+    ) -> std::io::Result<View>
+    where
+        B: Backend,
+        K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+    {
         let fetch = |sites: runbook::Sites, caches: xsite::CacheSet| {
             tokio::spawn(async move { watch::snapshot(&sites, &caches, timeout).await })
         };
         let mut pending = Some(fetch(sites.clone(), caches.clone()));
         let mut next = tokio::time::Instant::now() + self.interval;
         loop {
-            terminal.draw(|frame| self.draw(frame))?;
+            terminal
+                .draw(|frame| self.draw(frame))
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            let idle = pending.is_none();
+            let refresh = async {
+                match pending.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 key = keys.next() => match key {
                     Some(Ok(TermEvent::Key(key))) if key.kind == KeyEventKind::Press => {
                         let ctrl_c = key.code == KeyCode::Char('c')
                             && key.modifiers.contains(KeyModifiers::CONTROL);
                         match key.code {
-                            KeyCode::Char('q') | KeyCode::Esc => return Ok(()),
-                            _ if ctrl_c => return Ok(()),
-                            KeyCode::Char('r') if pending.is_none() => {
+                            KeyCode::Char('q') | KeyCode::Esc => return Ok(self),
+                            _ if ctrl_c => return Ok(self),
+                            KeyCode::Char('r') if idle => {
                                 pending = Some(fetch(sites.clone(), caches.clone()));
                             }
                             KeyCode::Char('?') => self.help = !self.help,
@@ -379,20 +410,25 @@ impl View {
                     }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e),
-                    None => return Ok(()),
+                    None => return Ok(self),
                 },
-                done = async { pending.as_mut().expect("guarded").await }, if pending.is_some() => {
+                done = refresh => {
                     pending = None;
                     if let Ok(snapshot) = done {
                         self.apply(snapshot, SystemTime::now());
                     }
                     next = tokio::time::Instant::now() + self.interval;
                 }
-                () = tokio::time::sleep_until(next), if pending.is_none() => {
+                () = tokio::time::sleep_until(next), if idle => {
                     pending = Some(fetch(sites.clone(), caches.clone()));
                 }
             }
         }
+    }
+
+    /// How many snapshots the view has taken in (the first and every refresh since).
+    pub fn refreshes(&self) -> usize {
+        self.refreshes
     }
 }
 

@@ -127,20 +127,7 @@ fn the_interval_and_a_terminal_are_checked_before_anything_is_read() {
 #[test]
 fn the_view_shows_every_site_and_cache_and_what_changed() {
     let h = harness();
-    let sites = xsite::runbook::Sites::new(["site-a", "site-b"].map(|name| {
-        let url = if name == "site-a" {
-            h.grid.site_a_url()
-        } else {
-            h.grid.site_b_url()
-        };
-        xsite::runbook::Site {
-            name: name.to_owned(),
-            client: xsite::Client::builder(url)
-                .credentials(xsite::Credentials::password("developer", "strong-password"))
-                .build()
-                .unwrap(),
-        }
-    }));
+    let sites = both_sites(&h);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -163,15 +150,7 @@ fn the_view_shows_every_site_and_cache_and_what_changed() {
 
     let mut terminal = Terminal::new(TestBackend::new(200, 40)).unwrap();
     terminal.draw(|frame| view.draw(frame)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let screen: String = (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol().to_owned())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect();
+    let screen = screen(&terminal);
     assert!(screen.contains(" site-a "), "{screen}");
     assert!(screen.contains(" site-b "), "{screen}");
     for cache in KEYCLOAK_LEGACY_CACHES {
@@ -183,6 +162,62 @@ fn the_view_shows_every_site_and_cache_and_what_changed() {
     }
     assert!(
         screen.contains("site-b loginFailures: backup to site-a online -> offline"),
+        "{screen}"
+    );
+}
+
+/// The running view on a test backend with scripted keys: a change made by another client
+/// shows within two refreshes, and `q` ends it.
+#[test]
+fn the_running_view_shows_a_change_within_two_refreshes() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+    let h = harness();
+    let sites = both_sites(&h);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let interval = Duration::from_millis(300);
+    let view = View::new("cache set: keycloak-25".to_owned(), interval);
+    let mut terminal = Terminal::new(TestBackend::new(200, 40)).unwrap();
+    let (keys, typed) = futures::channel::mpsc::unbounded::<std::io::Result<Event>>();
+    let grid = &h.grid;
+    let driver = async move {
+        // Let the first snapshot in, then change a backup from another client.
+        tokio::time::sleep(interval).await;
+        grid.site("site-a")
+            .unwrap()
+            .set_backup_online("work", "site-b", false);
+        // Two refreshes (and each read's own time) later, quit.
+        tokio::time::sleep(interval * 2 + Duration::from_millis(500)).await;
+        keys.unbounded_send(Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+        ))))
+        .unwrap();
+    };
+    let (view, ()) = runtime.block_on(async {
+        tokio::join!(
+            view.run_on(
+                &mut terminal,
+                typed,
+                sites,
+                xsite::CacheSet::keycloak_legacy(),
+                Duration::from_secs(2)
+            ),
+            driver
+        )
+    });
+    let view = view.unwrap();
+    assert!(view.refreshes() >= 2, "{}", view.refreshes());
+    let screen = screen(&terminal);
+    assert!(
+        screen.contains("site-a work: backup to site-b online -> offline"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("work                    site-b offline"),
         "{screen}"
     );
 }
@@ -226,4 +261,38 @@ fn q_and_ctrl_c_quit_and_restore_the_terminal() {
             "{key:?}: the screen was not restored: {seen:?}"
         );
     }
+}
+
+/// The SDK's clients of both sites of the harness's grid.
+fn both_sites(h: &Harness) -> xsite::runbook::Sites {
+    xsite::runbook::Sites::new(["site-a", "site-b"].map(|name| {
+        let url = if name == "site-a" {
+            h.grid.site_a_url()
+        } else {
+            h.grid.site_b_url()
+        };
+        xsite::runbook::Site {
+            name: name.to_owned(),
+            client: xsite::Client::builder(url)
+                .credentials(xsite::Credentials::password(
+                    xsite_sim::ADMIN_USER,
+                    xsite_sim::ADMIN_PASSWORD,
+                ))
+                .build()
+                .unwrap(),
+        }
+    }))
+}
+
+/// What a test backend shows, line by line.
+fn screen(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
 }

@@ -8,14 +8,7 @@ use crate::common::Harness;
 
 #[test]
 fn the_rules_follow_the_version() {
-    let mut h = Harness::new();
-    let (a, b) = (
-        h.grid.connect_url(h.grid.site_a_url()),
-        h.grid.connect_url(h.grid.site_b_url()),
-    );
-    h.run(&format!(
-        "runbook sites --site-url site-a={a} --site-url site-b={b}"
-    ));
+    let mut h = Harness::with_both_sites();
     // The simulator answers 14.0.35.Final: the per-cache vendor names, no sites-view rule.
     let (outcome, out) = h.outcome("alerts");
     assert_eq!(outcome, Outcome::Ok, "{out}");

@@ -32,6 +32,20 @@ impl Harness {
         }
     }
 
+    /// A disconnected session whose runbook sites name both sites of its grid (as `--demo` does).
+    pub fn with_both_sites() -> Harness {
+        let mut h = Harness::new();
+        let (a, b) = (
+            h.grid.connect_url(h.grid.site_a_url()),
+            h.grid.connect_url(h.grid.site_b_url()),
+        );
+        let (out, err) = h.run(&format!(
+            "runbook sites --site-url site-a={a} --site-url site-b={b}"
+        ));
+        assert!(out.starts_with("site-a  http://127.0.0.1:"), "{out}{err}");
+        h
+    }
+
     /// A session connected to site-a.
     pub fn connected() -> Harness {
         let mut h = Harness::new();

@@ -15,19 +15,6 @@ use xsite_repl::exec::Outcome;
 use crate::common::Harness;
 use crate::hardening::on_a_pty_sized;
 
-/// A harness whose session names both sites of its grid.
-fn harness() -> Harness {
-    let mut h = Harness::new();
-    let (a, b) = (
-        h.grid.connect_url(h.grid.site_a_url()),
-        h.grid.connect_url(h.grid.site_b_url()),
-    );
-    h.run(&format!(
-        "runbook sites --site-url site-a={a} --site-url site-b={b}"
-    ));
-    h
-}
-
 fn once_json(h: &mut Harness) -> (Outcome, Value) {
     let (outcome, out) = h.outcome("watch --once --output json");
     let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
@@ -36,7 +23,7 @@ fn once_json(h: &mut Harness) -> (Outcome, Value) {
 
 #[test]
 fn the_snapshot_shows_both_sites_every_cache_and_a_change() {
-    let mut h = harness();
+    let mut h = Harness::with_both_sites();
     let (outcome, doc) = once_json(&mut h);
     assert_eq!(outcome, Outcome::Ok, "{doc}");
     for (site, other) in [("site-a", "site-b"), ("site-b", "site-a")] {
@@ -86,7 +73,7 @@ fn the_snapshot_shows_both_sites_every_cache_and_a_change() {
 
 #[test]
 fn an_unreachable_site_is_shown_and_fails_the_snapshot() {
-    let mut h = harness();
+    let mut h = Harness::with_both_sites();
     h.grid.site("site-b").unwrap().set_down(true);
     let (outcome, doc) = once_json(&mut h);
     let Outcome::Failed(error) = outcome else {
@@ -105,7 +92,7 @@ fn an_unreachable_site_is_shown_and_fails_the_snapshot() {
 
 #[test]
 fn the_interval_and_a_terminal_are_checked_before_anything_is_read() {
-    let mut h = harness();
+    let mut h = Harness::with_both_sites();
     for bad in ["0", "0.1", "3601", "nan", "inf"] {
         let (outcome, _) = h.outcome(&format!("watch --once --interval {bad}"));
         let Outcome::Failed(error) = outcome else {
@@ -126,7 +113,7 @@ fn the_interval_and_a_terminal_are_checked_before_anything_is_read() {
 /// are on screen, and a change made between the two shows in the change list.
 #[test]
 fn the_view_shows_every_site_and_cache_and_what_changed() {
-    let h = harness();
+    let h = Harness::with_both_sites();
     let sites = both_sites(&h);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -172,7 +159,7 @@ fn the_view_shows_every_site_and_cache_and_what_changed() {
 fn the_running_view_shows_a_change_within_two_refreshes() {
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
-    let h = harness();
+    let h = Harness::with_both_sites();
     let sites = both_sites(&h);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

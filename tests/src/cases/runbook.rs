@@ -37,7 +37,7 @@ pub(super) fn cases() -> Vec<Case> {
     ]
 }
 
-fn sites(target: &Grid) -> Sites {
+pub(super) fn sites(target: &Grid) -> Sites {
     Sites::new([
         Site {
             name: SITE_A.to_owned(),

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use xsite::CacheSet;
-use xsite::runbook::{Site, Sites};
 use xsite::watch;
 
 use super::case;
+use super::runbook::sites;
 use crate::{Case, CaseResult, Grid, SITE_A, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
@@ -19,19 +19,6 @@ pub(super) fn cases() -> Vec<Case> {
             cache_set_detected
         ),
     ]
-}
-
-fn sites(target: &Grid) -> Sites {
-    Sites::new([
-        Site {
-            name: SITE_A.to_owned(),
-            client: target.a(),
-        },
-        Site {
-            name: SITE_B.to_owned(),
-            client: target.b(),
-        },
-    ])
 }
 
 async fn snapshot(target: &Grid) -> CaseResult {

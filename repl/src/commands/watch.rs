@@ -363,8 +363,8 @@ impl View {
             .map(drop)
     }
 
-    /// [`View::run`] on any backend and key stream (a test backend and scripted keys in the
-    /// tests); gives the view back when a quit key ends it.
+    /// The view's loop (what `watch` runs on the terminal) on any backend and key stream (a
+    /// test backend and scripted keys in the tests); gives the view back when a quit key ends it.
     pub async fn run_on<B, K>(
         mut self,
         terminal: &mut Terminal<B>,

@@ -170,36 +170,40 @@ impl ChosenCaches {
 }
 
 /// The caches of a workflow: `--cache-set`, else the set that the sites `on` hold, read from
-/// their cache lists (reads only) with the clients of `sites`.
+/// their cache lists (reads only) with the clients of `sites`; `options` then runs on them.
 fn choose_caches(
     session: &Session,
     common: &CommonArgs,
     sites: Option<&runbook::Sites>,
     on: &[&str],
-    options: &Options,
+    options: &mut Options,
     workflow: &str,
 ) -> CliResult<ChosenCaches> {
-    if let Some(caches) = common.caches()? {
-        return Ok(ChosenCaches {
+    let chosen = match common.caches()? {
+        Some(caches) => ChosenCaches {
             caches,
             detected_on: Vec::new(),
-        });
-    }
-    let Some(sites) = sites else {
-        return Err(CliError::config(format!(
-            "no --cache-set, and no site to read the cache set from: give --cache-set ({}, or a list of caches), or the sites",
-            CacheSet::NAMES.join(", ")
-        ))
-        .with_hint(NAME_SITES_HINT));
+        },
+        None => {
+            let Some(sites) = sites else {
+                return Err(CliError::config(format!(
+                    "no --cache-set, and no site to read the cache set from: give --cache-set ({}, or a list of caches), or the sites",
+                    CacheSet::NAMES.join(", ")
+                ))
+                .with_hint(NAME_SITES_HINT));
+            };
+            let caches = session
+                .runtime()
+                .block_on(runbook::detect_cache_set(sites, on, options, workflow))
+                .map_err(|error| stopped(&error))?;
+            ChosenCaches {
+                caches,
+                detected_on: on.iter().map(|s| (*s).to_owned()).collect(),
+            }
+        }
     };
-    let caches = session
-        .runtime()
-        .block_on(runbook::detect_cache_set(sites, on, options, workflow))
-        .map_err(|error| stopped(&error))?;
-    Ok(ChosenCaches {
-        caches,
-        detected_on: on.iter().map(|s| (*s).to_owned()).collect(),
-    })
+    options.caches = chosen.caches.clone();
+    Ok(chosen)
 }
 
 /// Reads `--cache-set`: a known set's name, or a comma-separated list of caches.
@@ -755,10 +759,9 @@ fn fence(
         &args.common,
         sites.as_ref(),
         &on,
-        &options,
+        &mut options,
         workflow,
     )?;
-    options.caches = chosen.caches.clone();
     let plans: Vec<Plan> = from
         .iter()
         .map(|stay| match guide {
@@ -884,10 +887,9 @@ fn resync(
         &args.common,
         sites.as_ref(),
         &needed,
-        &options,
+        &mut options,
         workflow,
     )?;
-    options.caches = chosen.caches.clone();
     let plans = [plan(&args.from, &args.to, &chosen.caches)];
     Run::of(&plans, &chosen, &args.run, sites, &needed).emit_or_run(session, console, options)
 }
@@ -923,10 +925,9 @@ fn bring_online(
         &args.common,
         sites.as_ref(),
         &needed,
-        &options,
+        &mut options,
         "bring-online",
     )?;
-    options.caches = chosen.caches.clone();
     let other_names: Vec<&str> = others.iter().map(String::as_str).collect();
     let plans = [Plan::bring_online(&args.site, &other_names, &chosen.caches)];
     Run::of(&plans, &chosen, &args.run, sites, &needed).emit_or_run(session, console, options)

@@ -43,6 +43,11 @@ impl Harness {
             "runbook sites --site-url site-a={a} --site-url site-b={b}"
         ));
         assert!(out.starts_with("site-a  http://127.0.0.1:"), "{out}{err}");
+        let password = xsite_sim::ADMIN_PASSWORD;
+        assert!(
+            !out.contains(password) && !err.contains(password),
+            "{out}{err}"
+        );
         h
     }
 

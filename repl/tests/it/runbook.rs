@@ -14,20 +14,7 @@ const PASSWORD: &str = "strong-password";
 
 /// A harness whose session names both sites of its grid (as `--demo` does).
 fn harness() -> Harness {
-    let mut h = Harness::new();
-    let (a, b) = (
-        h.grid.connect_url(h.grid.site_a_url()),
-        h.grid.connect_url(h.grid.site_b_url()),
-    );
-    let (out, err) = h.run(&format!(
-        "runbook sites --site-url site-a={a} --site-url site-b={b}"
-    ));
-    assert!(out.starts_with("site-a  http://127.0.0.1:"), "{out}{err}");
-    assert!(
-        !out.contains(PASSWORD) && !err.contains(PASSWORD),
-        "{out}{err}"
-    );
-    h
+    Harness::with_both_sites()
 }
 
 /// Every entry of every Keycloak cache on a site of the grid.

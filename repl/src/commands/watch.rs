@@ -3,8 +3,8 @@
 //!
 //! The view polls (`--interval`, default 1 s): the container's event stream
 //! (`GET /rest/v2/container?action=listen`) carries cache configuration events (a cache created,
-//! removed, changed), as read in the server's source, not the backup and push statuses shown
-//! here. Each refresh reads every site at once, each bounded by its own time limit, in a task of
+//! removed, changed) on every version, not the backup and push statuses shown here (conformance
+//! case `container_events_carry_no_cross_site_change`, run on each real version). Each refresh reads every site at once, each bounded by its own time limit, in a task of
 //! its own: a site that stops answering shows as unreachable, and the keys keep working
 //! meanwhile. Keys: `q` (or Esc, Ctrl-C) quits and restores the terminal, `r` refreshes now, `?`
 //! shows the keys. The terminal is also restored on a panic (ratatui's hook).

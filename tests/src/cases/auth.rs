@@ -90,7 +90,7 @@ struct Offer {
 
 const BACKUPS_PATH: &str = "/rest/v2/caches/work/x-site/backups/";
 
-fn raw_client(target: &Grid) -> Result<reqwest::Client, Failure> {
+pub(super) fn raw_client(target: &Grid) -> Result<reqwest::Client, Failure> {
     let mut builder = reqwest::Client::builder();
     if let Some(ca) = &target.ca_file {
         let pem = std::fs::read(ca).map_err(|e| format!("CA file {ca}: {e}"))?;

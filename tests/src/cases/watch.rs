@@ -6,9 +6,10 @@ use std::time::Duration;
 use xsite::CacheSet;
 use xsite::watch;
 
+use super::auth::raw_client;
 use super::case;
 use super::runbook::sites;
-use crate::{Case, CaseResult, Grid, SITE_A, SITE_B, ensure};
+use crate::{Case, CaseResult, Grid, GridKind, SITE_A, SITE_B, ensure};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -17,6 +18,11 @@ pub(super) fn cases() -> Vec<Case> {
             "cache_set_detected",
             "xsite (runbooks without --cache-set)",
             cache_set_detected
+        ),
+        case!(
+            "container_events_carry_no_cross_site_change",
+            "xsite (watch polls: why)",
+            container_events
         ),
     ]
 }
@@ -82,5 +88,95 @@ async fn cache_set_detected(target: &Grid) -> CaseResult {
     .map_err(|e| e.to_string())?;
     // The harness creates the eight caches of Keycloak 25 and earlier on both sites.
     ensure!(detected == CacheSet::keycloak_legacy(), "{detected:?}");
+    Ok(())
+}
+
+/// A cache created and removed only to mark a point in the container's event stream.
+const PROBE_CACHE: &str = "xsite-events-probe";
+
+/// Why `xsite watch` polls: the container's event stream (`GET /rest/v2/container?action=listen`,
+/// the same path on 14.0, 15.x and 16.0) carries cache configuration events only. A take-offline,
+/// a bring-online and a push send nothing; the cache created after them (the positive control)
+/// arrives as the first event, so nothing was missed by reading too early. When a version starts
+/// sending cross-site events, this case fails and `watch` can use them.
+async fn container_events(target: &Grid) -> CaseResult {
+    if target.kind == GridKind::Simulator {
+        return target.skip("a check of the real servers' event stream; the simulator has none");
+    }
+    if !target.rest_auth.iter().any(|m| m == "BASIC") {
+        return target.skip("reads the stream with Basic; the servers do not offer it");
+    }
+    let http = raw_client(target)?;
+    let (username, password) = target.admin_password();
+    let base = &target.site_a_url;
+    // `Accept: text/event-stream` is refused (406 ISPN012007) on every version; JSON is the
+    // events' payload format.
+    let mut stream = http
+        .get(format!("{base}/rest/v2/container?action=listen"))
+        .basic_auth(username, Some(password))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        stream.status() == reqwest::StatusCode::OK,
+        "listen: {}",
+        stream.status()
+    );
+    let work = target.a().cache("work");
+    work.xsite().take_offline(SITE_B).await?;
+    work.xsite().bring_online(SITE_B).await?;
+    work.xsite().push_state(SITE_B).await?;
+    let probe = format!("{base}/rest/v2/caches/{PROBE_CACHE}");
+    let config = r#"{"local-cache":{}}"#;
+    let created = http
+        .post(&probe)
+        .basic_auth(username, Some(password))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(config)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        created.status().is_success(),
+        "create {PROBE_CACHE}: {}",
+        created.status()
+    );
+    let removed = http
+        .delete(&probe)
+        .basic_auth(username, Some(password))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        removed.status().is_success(),
+        "remove {PROBE_CACHE}: {}",
+        removed.status()
+    );
+
+    // Read until the probe's removal arrives (bounded: 10 s, 64 KiB).
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !text.contains(&format!("data: {PROBE_CACHE}")) {
+        ensure!(
+            text.len() < 64 * 1024,
+            "no probe removal in 64 KiB of events: {text}"
+        );
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .map_err(|_| format!("no probe removal within 10 s; the stream sent: {text:?}"))?
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the stream ended; it sent: {text:?}"))?;
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let events: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("event: "))
+        .collect();
+    ensure!(
+        events == ["create-cache", "remove-cache"],
+        "events after take-offline, bring-online and push: {events:?} in {text:?}"
+    );
+    ensure!(text.contains(PROBE_CACHE), "{text:?}");
     Ok(())
 }

@@ -283,3 +283,125 @@ fn screen(terminal: &Terminal<TestBackend>) -> String {
         })
         .collect()
 }
+
+/// The binary against the real grid (`scripts/grid up`, then `eval "$(scripts/grid env)"`; CI runs
+/// it on each real version): on a pseudo-terminal, `xsite watch` shows both sites and the eight
+/// caches, a take-offline and a bring-online made by another client appear as changes within two
+/// refreshes, and `q` ends it with the terminal restored. What the view shows is read through a
+/// terminal emulator (the view redraws only the cells that changed). Without the grid's
+/// environment it says so and checks nothing.
+#[test]
+fn the_binary_on_the_real_grid_shows_changes_and_quits() {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(site_a), Some(site_b), Some(user), Some(password)) = (
+        var("XSITE_SITE_A_URL"),
+        var("XSITE_SITE_B_URL"),
+        var("XSITE_USERNAME"),
+        var("XSITE_PASSWORD"),
+    ) else {
+        eprintln!(
+            "SKIPPED: the real grid's environment is not set (scripts/grid up; eval \"$(scripts/grid env)\")"
+        );
+        return;
+    };
+    if var("XSITE_CA_FILE").is_some() {
+        eprintln!("SKIPPED: https grid; this check runs on the plain-http grid");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = xsite::Client::builder(&site_a)
+        .credentials(xsite::Credentials::password(user, password))
+        .build()
+        .unwrap();
+    let work = client.cache("work");
+    // Whatever happens below, the backup is online again afterwards.
+    struct Online<'a>(&'a tokio::runtime::Runtime, &'a xsite::CacheHandle);
+    impl Drop for Online<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.block_on(self.1.xsite().bring_online("site-b"));
+        }
+    }
+    let _online = Online(&runtime, &work);
+
+    // XSITE_USERNAME and XSITE_PASSWORD reach the child through script(1)'s environment.
+    let (rows, cols) = (45u16, 200u16);
+    let (child, mut input, output) = on_a_pty_sized(
+        rows,
+        cols,
+        &format!("watch --interval 0.5 --site-url site-a={site_a} --site-url site-b={site_b}"),
+    );
+    // A failed assertion must not leave the view running (it would hold the grid's lock).
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Killed(child);
+    let mut terminal = vt100::Parser::new(
+        rows.try_into().expect("rows"),
+        cols.try_into().expect("columns"),
+        0,
+    );
+    let mut raw = String::new();
+    let started = Instant::now();
+    let wait_for = |needles: &[&str], terminal: &mut vt100::Parser, raw: &mut String| {
+        while !needles
+            .iter()
+            .all(|n| terminal.screen().contents().contains(n))
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{needles:?} not shown within 60 s; the screen:\n{}",
+                terminal.screen().contents()
+            );
+            if let Ok(chunk) = output.recv_timeout(Duration::from_millis(200)) {
+                terminal.process(chunk.as_bytes());
+                raw.push_str(&chunk);
+            }
+        }
+    };
+    let mut everything: Vec<&str> = vec!["site-a", "site-b", "cache set: keycloak-25"];
+    everything.extend(KEYCLOAK_LEGACY_CACHES);
+    wait_for(&everything, &mut terminal, &mut raw);
+    runtime
+        .block_on(work.xsite().take_offline("site-b"))
+        .unwrap();
+    wait_for(
+        &["site-a work: backup to site-b online -> offline"],
+        &mut terminal,
+        &mut raw,
+    );
+    runtime
+        .block_on(work.xsite().bring_online("site-b"))
+        .unwrap();
+    wait_for(
+        &["site-a work: backup to site-b offline -> online"],
+        &mut terminal,
+        &mut raw,
+    );
+    input.write_all(b"q").unwrap();
+    input.flush().unwrap();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "still running after q"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    while let Ok(chunk) = output.recv_timeout(Duration::from_millis(200)) {
+        raw.push_str(&chunk);
+    }
+    assert_eq!(status.code(), Some(0), "{raw:?}");
+    assert!(
+        raw.contains("\u{1b}[?1049l"),
+        "the screen was not restored: {raw:?}"
+    );
+}

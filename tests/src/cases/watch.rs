@@ -24,6 +24,11 @@ pub(super) fn cases() -> Vec<Case> {
             "xsite (watch polls: why)",
             container_events
         ),
+        case!(
+            "alert_rules_read_live_metrics",
+            "xsite (alerts)",
+            alert_rules_read_live_metrics
+        ),
     ]
 }
 
@@ -178,5 +183,65 @@ async fn container_events(target: &Grid) -> CaseResult {
         "events after take-offline, bring-online and push: {events:?} in {text:?}"
     );
     ensure!(text.contains(PROBE_CACHE), "{text:?}");
+    Ok(())
+}
+
+/// `xsite alerts` for the version a site answers reads metrics that site's `/metrics` has now
+/// (the SDK's unit tests check the same against the scrapes stored in docs/real-server/metrics/;
+/// this keeps those honest on every CI version), and the sites-view metric is there exactly when
+/// the rules say.
+async fn alert_rules_read_live_metrics(target: &Grid) -> CaseResult {
+    if target.kind == GridKind::Simulator {
+        return target.skip("the simulator has no /metrics");
+    }
+    if !target.rest_auth.iter().any(|m| m == "BASIC") {
+        return target.skip("reads /metrics with Basic; the servers do not offer it");
+    }
+    let version = target
+        .a()
+        .server_version()
+        .await?
+        .ok_or_else(|| "no version".to_owned())?;
+    let rules = xsite::alerts::RuleSet::for_version(&version).map_err(|e| e.to_string())?;
+    let http = raw_client(target)?;
+    let (username, password) = target.admin_password();
+    let response = http
+        .get(format!("{}/metrics", target.site_a_url))
+        .basic_auth(username, Some(password))
+        .header(reqwest::header::ACCEPT, "text/plain")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        response.status() == reqwest::StatusCode::OK,
+        "/metrics: {}",
+        response.status()
+    );
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    let names: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split(['{', ' ']).next())
+        .filter(|name| !name.is_empty())
+        .collect();
+    ensure!(
+        !names.is_empty(),
+        "no metric in /metrics: {:?}",
+        &text[..text.len().min(500)]
+    );
+    for rule in &rules.rules {
+        ensure!(
+            names.iter().any(|n| rule.selector.matches(n)),
+            "{version}: {} reads {}, which /metrics does not answer",
+            rule.alert,
+            rule.selector.promql()
+        );
+    }
+    let has_view = names.contains(&"jgroups_site_view_status");
+    ensure!(
+        has_view == (rules.names == xsite::alerts::MetricNames::Labelled),
+        "{version}: jgroups_site_view_status present: {has_view}; rules use {:?}",
+        rules.names
+    );
     Ok(())
 }

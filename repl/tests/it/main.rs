@@ -15,6 +15,7 @@ mod connect;
 mod faults;
 mod hardening;
 mod manual;
+mod oneshot;
 mod runbook;
 mod secrets;
 mod transcripts;

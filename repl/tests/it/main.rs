@@ -16,6 +16,7 @@ mod faults;
 mod hardening;
 mod manual;
 mod oneshot;
+mod request_counts;
 mod runbook;
 mod secrets;
 mod transcripts;

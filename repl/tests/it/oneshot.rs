@@ -18,8 +18,13 @@ fn grid(generation: Generation) -> DemoGrid {
 
 /// Runs `xsite [extra] -c URL -f -` with `lines` on stdin.
 fn one_shot(url: &str, extra: &[&str], lines: &str) -> Output {
+    one_shot_with_env(url, extra, lines, &[])
+}
+
+fn one_shot_with_env(url: &str, extra: &[&str], lines: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_xsite"))
         .args(extra)
+        .envs(env.iter().copied())
         .args(["-c", url, "-f", "-"])
         .env_remove("XSITE_USERNAME")
         .env_remove("XSITE_PASSWORD")
@@ -160,17 +165,19 @@ fn other_commands_connect_first_as_before() {
 
 #[test]
 fn a_refused_connection_fails_as_connect_did() {
-    let grid = grid(Generation::V15);
-    let site = grid.site("site-a").unwrap();
-    site.set_down(true);
-    let url = grid.connect_url(grid.site_a_url());
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://developer:secret@127.0.0.1:{port}");
     let deferred = one_shot(
         &url,
         &[],
         "site take-offline --cache=work --site=site-b\necho no\n",
     );
     let idle = one_shot(&url, &[], "");
-    site.set_down(false);
     // The same failure as a batch whose connection is opened without a command: connect's
     // error, its exit code, no batch report and nothing after it.
     assert_ne!(deferred.status.code(), Some(0), "{deferred:?}");
@@ -207,4 +214,23 @@ fn wrong_credentials_are_refused_before_the_command() {
         Some(true),
         "not applied"
     );
+}
+
+#[test]
+fn plain_http_does_without_the_system_ca_roots() {
+    let grid = grid(Generation::V15);
+    // The CA roots come from these: pointed at nothing, a client that loads them cannot be
+    // built ("No CA certificates were loaded from the system").
+    let nowhere = [
+        ("SSL_CERT_FILE", "/nonexistent/xsite-test/ca.pem"),
+        ("SSL_CERT_DIR", "/nonexistent/xsite-test"),
+    ];
+    let output = one_shot_with_env(
+        &grid.connect_url(grid.site_a_url()),
+        &[],
+        "site status --cache=work --site=site-b\n",
+        &nowhere,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(text(&output.stdout), "{\n  \"site-a-0\" : \"online\"\n}\n");
 }

@@ -66,7 +66,7 @@ pub struct Prepared {
 /// cache-level `site` command goes out at once (its Digest challenge is the only extra request),
 /// an `--all-caches` one after the version lookup its route needs. The connection's own reads
 /// (the server version, the container information, the backups the completer offers) are made
-/// only when a command needs them ([`Session::complete_pending_connect`]); none of them changes
+/// only when a command needs them ([`crate::exec::Executor::complete_pending_connect`]); none of them changes
 /// what a batch prints, as no prompt is shown.
 #[derive(Debug)]
 pub struct PendingConnect {

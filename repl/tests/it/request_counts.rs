@@ -154,12 +154,15 @@ fn runbooks_send_the_least_their_checks_need() {
         let mut sent = [0usize; 2];
         let mut counted = [0usize; 2];
         let (mut challenges, mut polls) = (0, 0);
+        // Only a resync polls the push status (step 5); the status view reads it once.
+        let waits_for_transfer =
+            floor.line.contains(" resync ") || floor.line.contains(" synchronize ");
         for ((site, route), n) in &counts {
             let i = usize::from(site == "site-b");
             sent[i] += n;
             if route.ends_with("(401 challenge)") {
                 challenges += n;
-            } else if is_poll(route) {
+            } else if is_poll(route) && waits_for_transfer {
                 polls += n;
             } else {
                 counted[i] += n;

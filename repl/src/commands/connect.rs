@@ -66,8 +66,9 @@ pub struct Prepared {
 /// cache-level `site` command goes out at once (its Digest challenge is the only extra request),
 /// an `--all-caches` one after the version lookup its route needs. The connection's own reads
 /// (the server version, the container information, the backups the completer offers) are made
-/// only when a command needs them ([`crate::exec::Executor::complete_pending_connect`]); none of them changes
-/// what a batch prints, as no prompt is shown.
+/// only when a command needs them
+/// ([`Executor::complete_pending_connect`](crate::exec::Executor::complete_pending_connect));
+/// none of them changes what a batch prints, as no prompt is shown.
 #[derive(Debug)]
 pub struct PendingConnect {
     prepared: Prepared,
@@ -83,11 +84,6 @@ pub struct PendingConnect {
 }
 
 impl PendingConnect {
-    /// The server's `host:port`.
-    pub fn host_port(&self) -> String {
-        self.prepared.endpoint.host_port()
-    }
-
     /// A connection to use before the server was read: the prompt's label is the `host:port`,
     /// the container `default`, the version cli.sh's default (only the cache-level and
     /// all-caches `site` commands run on it, and what they print depends on none of these).

@@ -105,6 +105,11 @@ pub struct CliError {
     /// Printed by cli.sh's catch-all for exceptions (a failed `cd`): on stderr, in the colours of
     /// its batch reports, rather than on stdout like a command's error.
     pub catch_all: bool,
+    /// The command was not applied and may be sent again as it is: the connection was refused
+    /// or failed in TLS, the server asked for credentials (401), or the SDK refused it before
+    /// sending. A pending connection then opens first, as `connect` would have (see
+    /// [`crate::commands::connect::PendingConnect`]).
+    pub unapplied: bool,
 }
 
 impl CliError {
@@ -117,6 +122,7 @@ impl CliError {
             hints: Vec::new(),
             printed: None,
             catch_all: false,
+            unapplied: false,
         }
     }
 
@@ -170,6 +176,22 @@ impl CliError {
 
     /// Converts an SDK error into what cli.sh prints for it, with hints.
     pub fn from_sdk(error: &xsite::Error) -> Self {
+        use xsite::Error as E;
+        let mut err = Self::from_sdk_error(error);
+        // A write fails with `Transport` only when it cannot have reached the server (else it is
+        // `OutcomeUnknown`); a read may be sent again.
+        err.unapplied = matches!(
+            error,
+            E::Unauthorized(_)
+                | E::Transport { .. }
+                | E::Tls { .. }
+                | E::InvalidName(_)
+                | E::Config(_)
+        );
+        err
+    }
+
+    fn from_sdk_error(error: &xsite::Error) -> Self {
         use xsite::Error as E;
         if let E::AuthUnsupported(server) = error {
             let mut err = CliError::new(

@@ -387,7 +387,12 @@ fn run(mut args: Args) -> Result<i32, CliError> {
             url_password,
             ..Connect::default()
         }));
-        if let Outcome::Failed(error) = executor.run_command(&command)
+        // A batch sends the connection's requests only when a command needs them (see
+        // `PendingConnect`): a one-shot cache-level command is one request plus its challenge.
+        executor.session.defer_connect = mode == Mode::Batch;
+        let outcome = executor.run_command(&command);
+        executor.session.defer_connect = false;
+        if let Outcome::Failed(error) = outcome
             && mode == Mode::Batch
         {
             return Ok(error.exit_code());
@@ -408,6 +413,19 @@ fn run(mut args: Args) -> Result<i32, CliError> {
             if code != 0 {
                 break;
             }
+        }
+        // A batch that never needed the server still connects, as cli.sh's `-c` does (and
+        // fails as it would).
+        let never_used = executor
+            .session
+            .pending_connect
+            .as_ref()
+            .is_some_and(|p| !p.established);
+        if code == 0
+            && never_used
+            && let Err(error) = executor.complete_pending_connect()
+        {
+            code = error.exit_code();
         }
         code
     };
@@ -469,8 +487,18 @@ fn run_file(
         ));
     }
     let path = PathBuf::from(file);
-    let opened = std::fs::File::open(&path)
-        .map_err(|e| CliError::config(format!("Cannot read the batch file {file}: {e}")))?;
+    let opened = match std::fs::File::open(&path) {
+        Ok(opened) => opened,
+        Err(e) => {
+            // `-c`'s connection comes first, as when it was opened before the files.
+            if let Err(error) = executor.complete_pending_connect() {
+                return Ok(error.exit_code());
+            }
+            return Err(CliError::config(format!(
+                "Cannot read the batch file {file}: {e}"
+            )));
+        }
+    };
     // cli.sh names the file by its absolute path in its reports.
     let name = std::path::absolute(&path)
         .map(|p| p.display().to_string())

@@ -118,6 +118,10 @@ pub fn run(
             Ok(None) => continue,
             Ok(Some(command)) => command,
             Err(error) => {
+                // The wording depends on the server's version.
+                if let Err(error) = executor.complete_pending_connect() {
+                    return error.exit_code();
+                }
                 let version = executor.session.version();
                 let report = format!(
                     "{}\n{}: {}",
@@ -150,6 +154,7 @@ pub fn run(
                     };
                 }
             }
+            Outcome::ConnectFailed(error) => return error.exit_code(),
             Outcome::Quit => break,
             _ => {}
         }

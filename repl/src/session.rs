@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use xsite::{Client, ContainerInfo};
 use xsite_clish::{CliVersion, Context, Mode, ResolveError};
 
+use crate::commands::connect::PendingConnect;
 use crate::endpoint::Endpoint;
 use crate::error::{CliError, CliResult, Kind};
 use crate::prompt::Prompter;
@@ -79,6 +80,11 @@ pub struct Session {
     pub default_credentials: Option<(String, SecretString)>,
     /// The named sites the runbooks work on (`--site-url`, the profile, the demo grid).
     pub sites: SiteRegistry,
+    /// Whether `connect` leaves its requests to the first command that needs them (a batch's
+    /// `-c URL`); see [`PendingConnect`].
+    pub defer_connect: bool,
+    /// The connection `connect` left pending, while [`Session::conn`] is its provisional stand-in.
+    pub pending_connect: Option<PendingConnect>,
 }
 
 impl std::fmt::Debug for Session {
@@ -108,6 +114,8 @@ impl Session {
             mode,
             default_credentials: None,
             sites: SiteRegistry::default(),
+            defer_connect: false,
+            pending_connect: None,
         }
     }
 
@@ -212,6 +220,7 @@ impl Session {
 
     /// Closes the connection, if any.
     pub fn disconnect(&mut self) -> bool {
+        self.pending_connect = None;
         let was = self.conn.take().is_some();
         self.context = Context::disconnected(self.context.version(), self.mode);
         self.refresh_names();
@@ -226,6 +235,16 @@ impl Session {
             .with_caches(conn.caches());
         self.conn = Some(conn);
         self.refresh_names();
+    }
+
+    /// Leaves a connection pending: its provisional stand-in becomes the connection, at
+    /// `/containers/default`, and nothing is sent.
+    pub fn set_pending_connect(&mut self, pending: PendingConnect) {
+        let conn = pending.provisional();
+        self.context = Context::connected(conn.version, self.mode, &conn.containers[0])
+            .with_containers(conn.containers.clone());
+        self.conn = Some(conn);
+        self.pending_connect = Some(pending);
     }
 
     /// Tells the context which caches exist, so that `cd` checks names as cli.sh does.

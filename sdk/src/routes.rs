@@ -317,6 +317,19 @@ impl Route<'_> {
         )
     }
 
+    /// Whether the path depends on how the server addresses the container (14.0 names it, 15 and
+    /// later do not): only these routes need the server's version first (see
+    /// [`Client::discover`](crate::Client::discover)); every other route is sent as it is.
+    pub fn needs_container(&self) -> bool {
+        matches!(
+            self,
+            Route::ContainerInfo
+                | Route::ContainerBackups
+                | Route::ContainerSiteStatus { .. }
+                | Route::ContainerSiteAction { .. }
+        )
+    }
+
     /// The names the route puts in its URL: (what, name).
     pub fn names(&self) -> Vec<(&'static str, &str)> {
         match self {

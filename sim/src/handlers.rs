@@ -39,6 +39,17 @@ pub(crate) fn router(ctx: Arc<SiteCtx>) -> Router {
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 async fn handle(State(ctx): State<Arc<SiteCtx>>, req: Request) -> Reply {
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let reply = answer(&ctx, req).await;
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| uri.path(), |pq| pq.as_str());
+    ctx.requests
+        .record(method.as_str(), path, reply.status().as_u16());
+    reply
+}
+
+async fn answer(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
     let latency = ctx.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -58,7 +69,7 @@ async fn handle(State(ctx): State<Arc<SiteCtx>>, req: Request) -> Reply {
         };
     }
     let (method, uri) = (req.method().clone(), req.uri().clone());
-    let reply = dispatch(&ctx, req).await;
+    let reply = dispatch(ctx, req).await;
     tracing::debug!(site = ctx.name, %method, %uri, status = reply.status().as_u16(), "request");
     reply
 }

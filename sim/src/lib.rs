@@ -52,6 +52,7 @@ pub mod harness;
 pub mod hostile;
 mod http;
 mod model;
+pub mod requests;
 mod routes;
 mod server;
 mod state;
@@ -63,6 +64,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use requests::LoggedRequest;
 pub use state::PushStatus;
 
 use crate::auth::Authenticator;
@@ -186,6 +188,7 @@ pub(crate) struct SiteCtx {
     pub(crate) faults: Faults,
     pub(crate) auth: Authenticator,
     pub(crate) run: watch::Sender<RunState>,
+    pub(crate) requests: requests::RequestLog,
 }
 
 /// A running two-site grid. Dropping it without [`Grid::shutdown`] also stops the listeners.
@@ -232,6 +235,7 @@ impl Grid {
                     opts.nonce_validity,
                 ),
                 run,
+                requests: requests::RequestLog::default(),
             });
             let router = handlers::router(ctx.clone());
             tasks.push(tokio::spawn(server::supervise(
@@ -495,6 +499,23 @@ impl SiteHandle {
         {
             b.sync = sync;
         }
+    }
+
+    /// The requests the site received since it started (or [`SiteHandle::clear_requests`]), in
+    /// order, with their answers' statuses: at most [`requests::MAX_LOGGED`] of them.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.ctx.requests.snapshot().0
+    }
+
+    /// How many requests the site received since it started (or [`SiteHandle::clear_requests`]),
+    /// also past the log's cap.
+    pub fn request_count(&self) -> usize {
+        self.ctx.requests.snapshot().1
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.ctx.requests.clear();
     }
 
     /// The site's current RELAY2 view (`sites_view`).

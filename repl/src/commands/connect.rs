@@ -24,8 +24,113 @@ pub const USERNAME_ENV: &str = "XSITE_USERNAME";
 /// The environment variable holding the password when none is given.
 pub const PASSWORD_ENV: &str = "XSITE_PASSWORD";
 
-/// Runs `connect`.
+/// Runs `connect`. With [`Session::defer_connect`] set (a batch's `-c URL`), everything up to the
+/// first request runs now (the URL, the credentials, the notes) and the connection is left
+/// pending: see [`PendingConnect`].
 pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliResult<Reply> {
+    let prepared = prepare(session, console, args)?;
+    if session.defer_connect {
+        let client = build_client(
+            &prepared.endpoint,
+            &prepared.tls,
+            &prepared.args,
+            credentials(&prepared.username, &prepared.password),
+            None,
+        )?;
+        session.set_pending_connect(PendingConnect {
+            prepared,
+            client,
+            label: None,
+            established: false,
+        });
+        return Ok(Reply::Nothing);
+    }
+    open_prepared(session, console, &prepared)?;
+    Ok(Reply::Nothing)
+}
+
+/// What `connect` read before sending anything: where to, with which credentials and TLS
+/// settings.
+#[derive(Debug)]
+pub struct Prepared {
+    endpoint: Endpoint,
+    tls: TlsSettings,
+    args: Connect,
+    username: Option<String>,
+    password: Option<SecretString>,
+    supplied: Supplied,
+}
+
+/// A batch's `-c URL` connection whose requests wait for the first command that needs the
+/// server. A one-shot `xsite -c URL -f file` thereby sends only what its commands need: a
+/// cache-level `site` command goes out at once (its Digest challenge is the only extra request),
+/// an `--all-caches` one after the version lookup its route needs. The connection's own reads
+/// (the server version, the container information, the backups the completer offers) are made
+/// only when a command needs them
+/// ([`Executor::complete_pending_connect`](crate::exec::Executor::complete_pending_connect));
+/// none of them changes what a batch prints, as no prompt is shown.
+#[derive(Debug)]
+pub struct PendingConnect {
+    prepared: Prepared,
+    /// The client the first commands use; kept once the connection is completed, so that its
+    /// Digest session is not learnt twice.
+    pub client: Client,
+    /// The `connect …` line as reports echo it, and the output format in effect for it (its
+    /// result is printed in that format later), set by the executor.
+    pub label: Option<(String, crate::console::Format)>,
+    /// Whether a command already got through to the server with [`PendingConnect::client`]
+    /// (and `connect`'s result and notes were printed).
+    pub established: bool,
+}
+
+impl PendingConnect {
+    /// A connection to use before the server was read: the prompt's label is the `host:port`,
+    /// the container `default`, the version cli.sh's default (only the cache-level and
+    /// all-caches `site` commands run on it, and what they print depends on none of these).
+    pub fn provisional(&self) -> Connection {
+        Connection {
+            client: self.client.clone(),
+            endpoint: self.prepared.endpoint.clone(),
+            label: self.prepared.endpoint.host_port(),
+            containers: vec![xsite_clish::DEFAULT_CONTAINER.to_owned()],
+            info: xsite::ContainerInfo {
+                raw: Default::default(),
+            },
+            version: Default::default(),
+        }
+    }
+}
+
+/// Finishes a pending connection as `connect` would have: with the pending client when it already
+/// got through to the server (`reuse_client`), else from the start (a new client, the credential
+/// question on a 401). Prints `connect`'s notes; the caller prints its result.
+pub fn complete(
+    session: &mut Session,
+    console: &mut Console,
+    pending: PendingConnect,
+    reuse_client: bool,
+) -> CliResult<Reply> {
+    if reuse_client {
+        let conn = read_server(
+            session,
+            &pending.prepared.endpoint,
+            &pending.prepared.tls,
+            &pending.prepared.args,
+            pending.client,
+            credentials(&pending.prepared.username, &pending.prepared.password),
+        )
+        .map_err(|e| sdk_error(&e, &pending.prepared.supplied))?;
+        // Its notes were printed when it got through.
+        session.set_connection(conn);
+    } else {
+        session.disconnect();
+        open_prepared(session, console, &pending.prepared)?;
+    }
+    Ok(Reply::Nothing)
+}
+
+/// Everything `connect` does before its first request.
+fn prepare(session: &mut Session, console: &mut Console, args: &Connect) -> CliResult<Prepared> {
     let endpoint = match endpoint::parse(args.url.as_deref()) {
         Ok(endpoint) => endpoint,
         Err(message) => {
@@ -85,13 +190,37 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
     if args.provider.is_some() {
         console.note("xsite: --provider is ignored: xsite uses rustls");
     }
+    Ok(Prepared {
+        endpoint,
+        tls,
+        args: args.clone(),
+        username,
+        password,
+        supplied,
+    })
+}
 
+/// Opens the connection: the server's reads, the credential question on a 401, the notes.
+fn open_prepared(
+    session: &mut Session,
+    console: &mut Console,
+    prepared: &Prepared,
+) -> CliResult<()> {
+    let Prepared {
+        endpoint,
+        tls,
+        args,
+        username,
+        password,
+        supplied,
+    } = prepared;
+    let supplied = supplied.clone();
     let first = open(
         session,
-        &endpoint,
-        &tls,
+        endpoint,
+        tls,
         args,
-        credentials(&username, &password),
+        credentials(username, password),
     );
     let conn = match first {
         Err(e) if supplied == Supplied::Nothing && is_unauthorized(&e) => {
@@ -99,8 +228,8 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
             if let Some((user, pass)) = session.default_credentials.clone() {
                 open(
                     session,
-                    &endpoint,
-                    &tls,
+                    endpoint,
+                    tls,
                     args,
                     credentials(&Some(user), &Some(pass)),
                 )
@@ -123,8 +252,8 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
                 };
                 open(
                     session,
-                    &endpoint,
-                    &tls,
+                    endpoint,
+                    tls,
                     args,
                     credentials(&Some(user), &pass),
                 )
@@ -133,10 +262,23 @@ pub fn run(session: &mut Session, console: &mut Console, args: &Connect) -> CliR
         }
         other => other.map_err(|e| sdk_error(&e, &supplied))?,
     };
+    finish(session, console, conn);
+    Ok(())
+}
+
+/// `connect`'s notes for the session's connection (a pending one that just got through).
+pub fn announce(session: &Session, console: &mut Console) {
+    if let Some(conn) = &session.conn {
+        warn_basic_in_clear(console, conn);
+        note_runbook_sites(session, console, conn);
+    }
+}
+
+/// `connect`'s notes, then the connection becomes the session's.
+fn finish(session: &mut Session, console: &mut Console, conn: Connection) {
     warn_basic_in_clear(console, &conn);
     note_runbook_sites(session, console, &conn);
     session.set_connection(conn);
-    Ok(Reply::Nothing)
 }
 
 /// Ctrl-C at the password question: nothing is sent (a connection asked before the question
@@ -279,6 +421,19 @@ fn open(
 ) -> Result<Connection, OpenError> {
     let client =
         build_client(endpoint, tls, args, credentials.clone(), None).map_err(OpenError::Cli)?;
+    read_server(session, endpoint, tls, args, client, credentials)
+}
+
+/// Reads what the prompt and the context need with `client`: the version (how the container is
+/// addressed) and the container information.
+fn read_server(
+    session: &Session,
+    endpoint: &Endpoint,
+    tls: &TlsSettings,
+    args: &Connect,
+    client: Client,
+    credentials: Credentials,
+) -> Result<Connection, OpenError> {
     let client = match session.block_on(client.discover()) {
         Ok(_) => client,
         // A server version text the SDK cannot read: every generation still answers the 14.0

@@ -203,6 +203,7 @@ fn choose_caches(
         }
     };
     options.caches = chosen.caches.clone();
+    options.caches_listed_on = chosen.detected_on.clone();
     Ok(chosen)
 }
 

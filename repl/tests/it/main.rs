@@ -15,6 +15,8 @@ mod connect;
 mod faults;
 mod hardening;
 mod manual;
+mod oneshot;
+mod request_counts;
 mod runbook;
 mod secrets;
 mod transcripts;

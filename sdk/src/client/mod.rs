@@ -200,7 +200,13 @@ impl Client {
     pub(crate) async fn call_with(&self, route: &Route<'_>, body: Option<Body>) -> Result<Answer> {
         // Names are checked before anything is sent, discovery included.
         route.check_names(MAX_NAME_BYTES, MAX_KEY_BYTES)?;
-        let container = self.discover().await?.container.clone();
+        // The version lookup only for a route whose path depends on it: a per-cache call is one
+        // request (two with a Digest challenge), whatever the server's generation.
+        let container = if route.needs_container() {
+            Some(self.discover().await?.container.clone())
+        } else {
+            None
+        };
         let limit = self.call_deadline();
         // One state change at a time: concurrent ones deadlock Infinispan 15+ (see
         // `Route::changes_site_state`). The wait counts against the call's time limit.
@@ -210,7 +216,7 @@ impl Client {
                 Ok(guard) => Some(guard),
                 Err(_) => {
                     return Err(Error::Timeout {
-                        request: self.request_info(route, Some(&container)),
+                        request: self.request_info(route, container.as_ref()),
                         limit: limit.1,
                     });
                 }
@@ -218,7 +224,7 @@ impl Client {
         } else {
             None
         };
-        self.execute(route, Some(&container), body, limit).await
+        self.execute(route, container.as_ref(), body, limit).await
     }
 
     fn request_info(&self, route: &Route<'_>, container: Option<&ContainerPath>) -> RequestInfo {

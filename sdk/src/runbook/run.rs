@@ -156,6 +156,10 @@ pub struct Options {
     pub poll: Poll,
     /// Checked at the workflow's safe points: once requested, the workflow stops there.
     pub cancel: Cancel,
+    /// The sites whose cache lists were just read and hold every cache of `caches` (the sites
+    /// [`detect_cache_set`] read the set from): the check before step 1 does not list them
+    /// again. Empty by default: every site of the plan is listed.
+    pub caches_listed_on: Vec<String>,
 }
 
 impl Default for Options {
@@ -167,6 +171,7 @@ impl Default for Options {
             push_retries: 3,
             poll: Poll::default(),
             cancel: Cancel::default(),
+            caches_listed_on: Vec::new(),
         }
     }
 }
@@ -365,6 +370,10 @@ async fn check_caches(
             continue;
         }
         checked.push(&step.site);
+        // Read moments ago, when the set was detected from it: one listing is enough.
+        if options.caches_listed_on.contains(&step.site) {
+            continue;
+        }
         let existing = list_caches(sites, &step.site, deadline, workflow).await?;
         let missing: Vec<&str> = plan
             .caches

@@ -106,6 +106,10 @@ pub(crate) enum Op {
     ClearCache,
     /// `?action=config`: the cache's configuration as the harness defines it.
     CacheConfig,
+    /// `POST`/`PUT` of a cache with a JSON configuration.
+    CreateCache,
+    /// `DELETE` of a cache.
+    DeleteCache,
     /// `PUT`/`POST` of an entry (`POST` refuses an existing key), replicated.
     PutEntry,
     /// `GET`/`HEAD` of an entry.
@@ -203,8 +207,8 @@ static ROUTES: &[RouteDef] = &routes! {
     Both Get       "/v2/caches/{cacheName}" "get-mutable-attribute" Admin => Unsimulated;
     Both Post      "/v2/caches/{cacheName}" "set-mutable-attribute" Admin => Unsimulated;
     Both Get       "/v2/caches/" - - => CacheNames;
-    Both Post|Put  "/v2/caches/{cacheName}" - - => Unsimulated;
-    Both Delete    "/v2/caches/{cacheName}" - - => Unsimulated;
+    Both Post|Put  "/v2/caches/{cacheName}" - - => CreateCache;
+    Both Delete    "/v2/caches/{cacheName}" - - => DeleteCache;
     Both Head      "/v2/caches/{cacheName}" - - => CacheExists;
     Both Get       "/v2/caches/{cacheName}" "get-availability" Admin => Unsimulated;
     Both Post      "/v2/caches/{cacheName}" "set-availability" Admin => Unsimulated;

@@ -42,6 +42,7 @@ pub struct Discovery {
 
 struct Inner {
     http: reqwest::Client,
+    trust_all: bool,
     origin: String,
     context_path: String,
     auth: Authenticator,
@@ -120,6 +121,16 @@ impl Client {
     /// [`AuthScheme::Basic`]: crate::AuthScheme::Basic
     pub fn auth_scheme(&self) -> Option<crate::AuthScheme> {
         self.inner.auth.scheme()
+    }
+
+    /// Whether the client accepts any server certificate ([`ClientBuilder::trust_all`]).
+    pub fn trusts_all(&self) -> bool {
+        self.inner.trust_all
+    }
+
+    /// Whether the client sends credentials (a password or a token).
+    pub fn has_credentials(&self) -> bool {
+        self.inner.auth.has_credentials()
     }
 
     /// The server's origin and context path, for example `http://127.0.0.1:11222/rest`.

@@ -47,6 +47,19 @@ impl DoctorArgs {
 pub fn run(session: &mut Session, console: &mut Console, args: &DoctorArgs) -> CliResult<Reply> {
     add_sites(session, &args.common.site_urls)?;
     let timeout = args.timeout()?;
+    if let Some(text) = &args.common.cache_set
+        && !text.contains(',')
+        && xsite::CacheSet::named(text).is_none()
+        && (text.starts_with("keycloak") || text.starts_with("kc"))
+    {
+        // A misspelt set name, not a one-cache list: checking a cache called "keycloak-27"
+        // would only report it missing.
+        return Err(CliError::config(format!(
+            "--cache-set: unknown cache set '{}': give {}, or a comma-separated list of caches",
+            xsite::printable(text),
+            xsite::CacheSet::NAMES.join(", ")
+        )));
+    }
     let given = args.common.caches()?;
     if session.sites.is_empty() {
         return Err(CliError::config("no site is configured").with_hint(

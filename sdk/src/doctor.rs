@@ -643,7 +643,11 @@ impl CacheConfig {
                     strategy: scalar(backup.get("strategy")),
                     timeout: scalar(backup.get("timeout")),
                     failure_policy: scalar(backup.get("failure-policy")),
-                    chunk_size: scalar(backup.get("state-transfer").and_then(|s| s.get("chunk-size"))),
+                    chunk_size: scalar(
+                        backup
+                            .get("state-transfer")
+                            .and_then(|s| s.get("chunk-size")),
+                    ),
                 });
             }
         }
@@ -878,8 +882,7 @@ async fn read_site(
         }
     });
     let mut forbidden_seen = false;
-    for (cache, (config, findings, forbidden)) in
-        caches.names().iter().zip(join_all(checks).await)
+    for (cache, (config, findings, forbidden)) in caches.names().iter().zip(join_all(checks).await)
     {
         if forbidden {
             if !forbidden_seen {
@@ -983,7 +986,12 @@ async fn check_cache(
         Ok(doc) => match CacheConfig::from_json(&doc) {
             Some(config) => Some(config),
             None => {
-                findings.push(unreadable(site, cache, "its configuration", "no cache in the answer"));
+                findings.push(unreadable(
+                    site,
+                    cache,
+                    "its configuration",
+                    "no cache in the answer",
+                ));
                 None
             }
         },
@@ -994,7 +1002,16 @@ async fn check_cache(
         }
     };
     if let Some(config) = &config {
-        check_config(site, cache, config, others, known_sites, view, blueprint, findings);
+        check_config(
+            site,
+            cache,
+            config,
+            others,
+            known_sites,
+            view,
+            blueprint,
+            findings,
+        );
     }
     // Live state, for the backups to the other sites that the configuration has (or all of
     // them when it could not be read).
@@ -1254,11 +1271,18 @@ fn check_config(
     if chunk != bp.chunk_size.to_string() {
         push(
             Check::ChunkSize,
-            differs("state-transfer chunk-size", chunk, &bp.chunk_size.to_string()),
+            differs(
+                "state-transfer chunk-size",
+                chunk,
+                &bp.chunk_size.to_string(),
+            ),
             recreate.clone(),
         );
     }
-    let merge = config.merge_policy.as_deref().unwrap_or(DEFAULT_MERGE_POLICY);
+    let merge = config
+        .merge_policy
+        .as_deref()
+        .unwrap_or(DEFAULT_MERGE_POLICY);
     let wanted_merge = bp.merge_policy_of(cache).unwrap_or(DEFAULT_MERGE_POLICY);
     if !config.backups.is_empty() && merge != wanted_merge {
         push(
@@ -1316,7 +1340,10 @@ fn check_config(
             push(
                 Check::BackupStrategy,
                 differs(&what("strategy"), backup.strategy(), bp.strategy),
-                format!("{recreate}, with <backup site=\"{other}\" strategy=\"{}\"/>", bp.strategy),
+                format!(
+                    "{recreate}, with <backup site=\"{other}\" strategy=\"{}\"/>",
+                    bp.strategy
+                ),
             );
         }
         let timeout = backup.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT);
@@ -1335,7 +1362,11 @@ fn check_config(
         if backup.failure_policy() != wanted_policy {
             push(
                 Check::FailurePolicy,
-                differs(&what("failure-policy"), backup.failure_policy(), wanted_policy),
+                differs(
+                    &what("failure-policy"),
+                    backup.failure_policy(),
+                    wanted_policy,
+                ),
                 recreate.clone(),
             );
         }
@@ -1578,7 +1609,10 @@ mod tests {
                 "backup-timeout"
             ]
         );
-        assert_eq!(findings[0].message, "sessions on site-a has no backup to site-c (it backs up to site-b)");
+        assert_eq!(
+            findings[0].message,
+            "sessions on site-a has no backup to site-c (it backs up to site-b)"
+        );
         assert_eq!(findings[2].severity, Severity::Warning);
         // A backup to a site nobody knows.
         let mut findings = Vec::new();
@@ -1609,7 +1643,10 @@ mod tests {
             &mut both,
         );
         assert_eq!(checks(&both), ["version-patch-skew"]);
-        assert_eq!(both[0].message, "a runs 15.0.21.Final, b runs 15.0.19.Final");
+        assert_eq!(
+            both[0].message,
+            "a runs 15.0.21.Final, b runs 15.0.19.Final"
+        );
         let mut both = Vec::new();
         compare_versions(
             &[read("a", "14.0.28.Final"), read("b", "16.0.7")],

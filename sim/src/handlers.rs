@@ -418,7 +418,10 @@ fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
             put(&mut backups, "merge-policy", &settings.merge_policy);
             for b in &c.backups {
                 let mut backup = Map::new();
-                backup.insert("strategy".into(), json!(if b.sync { "SYNC" } else { "ASYNC" }));
+                backup.insert(
+                    "strategy".into(),
+                    json!(if b.sync { "SYNC" } else { "ASYNC" }),
+                );
                 backup.insert("timeout".into(), json!(b.timeout));
                 put(&mut backup, "failure-policy", &b.failure_policy);
                 backup.insert("state-transfer".into(), json!({"chunk-size": b.chunk_size}));
@@ -476,7 +479,9 @@ fn create_cache(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
         mode: config_text(dist.get("mode")),
         owners: config_text(dist.get("owners")),
         remote_timeout: config_text(dist.get("remote-timeout")),
-        statistics: dist.get("statistics").is_some_and(|v| v == true || v == "true"),
+        statistics: dist
+            .get("statistics")
+            .is_some_and(|v| v == true || v == "true"),
         encoding: config_text(dist.get("encoding").and_then(|e| e.get("media-type"))),
         chunk_size: config_text(dist.get("state-transfer").and_then(|t| t.get("chunk-size"))),
         merge_policy: None,
@@ -502,9 +507,11 @@ fn create_cache(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
                     ),
                 );
             }
-            if let Some(chunk) =
-                config_text(config.get("state-transfer").and_then(|t| t.get("chunk-size")))
-            {
+            if let Some(chunk) = config_text(
+                config
+                    .get("state-transfer")
+                    .and_then(|t| t.get("chunk-size")),
+            ) {
                 backup.chunk_size = chunk;
             }
             backups.push(backup);
@@ -513,10 +520,7 @@ fn create_cache(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
     let mut w = ctx.shared.world();
     let caches = &mut w.sites[ctx.idx].caches;
     if caches.contains_key(cache) {
-        return text(
-            409,
-            format!("ISPN000507: Cache {cache} already exists"),
-        );
+        return text(409, format!("ISPN000507: Cache {cache} already exists"));
     }
     caches.insert(
         cache.to_string(),

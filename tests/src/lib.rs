@@ -240,7 +240,9 @@ impl Grid {
                         .cache(cache)
                         .create(&harness_cache_config(cache, Some((other, "SYNC"))))
                         .await
-                        .map_err(|e| Failure(format!("reset: recreating {cache} on {site}: {e}")))?;
+                        .map_err(|e| {
+                            Failure(format!("reset: recreating {cache} on {site}: {e}"))
+                        })?;
                 }
             }
             client.container().xsite().bring_online(other).await?;

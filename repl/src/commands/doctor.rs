@@ -125,10 +125,7 @@ pub fn render(report: &Report, sites: &[&str], set: &str) -> String {
         sites.join(", "),
         xsite::printable(set)
     )];
-    let groups = sites
-        .iter()
-        .map(|s| Some(*s))
-        .chain(std::iter::once(None));
+    let groups = sites.iter().map(|s| Some(*s)).chain(std::iter::once(None));
     for site in groups {
         let findings: Vec<&Finding> = report
             .findings

@@ -24,7 +24,13 @@ fn problems(doc: &Value) -> Vec<(String, Value, Value)> {
         .unwrap_or_else(|| panic!("{doc}"))
         .iter()
         .filter(|f| f["severity"] != "info")
-        .map(|f| (f["check"].as_str().unwrap().to_owned(), f["site"].clone(), f["cache"].clone()))
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_owned(),
+                f["site"].clone(),
+                f["cache"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -72,9 +78,15 @@ fn the_clean_grid_has_only_the_plain_http_warning() {
         out.contains("  info    remote-timeout [work]: remote-timeout is 5000 ms; the Keycloak 24 multi-site guide prescribes 14000 ms\n          why: "),
         "{out}"
     );
-    assert!(out.contains("\n0 error(s), 2 warning(s), 32 info\n"), "{out}");
+    assert!(
+        out.contains("\n0 error(s), 2 warning(s), 32 info\n"),
+        "{out}"
+    );
     // The failure line: on stdout in the shell, as cli.sh prints its errors.
-    assert!(out.trim_end().ends_with("doctor: 0 error(s), 2 warning(s)"), "{out}");
+    assert!(
+        out.trim_end().ends_with("doctor: 0 error(s), 2 warning(s)"),
+        "{out}"
+    );
     let password = xsite_sim::ADMIN_PASSWORD;
     assert!(!out.contains(password) && !err.contains(password));
 }
@@ -98,7 +110,11 @@ fn a_fault_is_named_with_its_site_and_cache() {
         "{doc}"
     );
     assert!(
-        found.contains(&("backup-offline".to_owned(), "site-a".into(), "sessions".into())),
+        found.contains(&(
+            "backup-offline".to_owned(),
+            "site-a".into(),
+            "sessions".into()
+        )),
         "{doc}"
     );
     let (out, _) = h.run("doctor");
@@ -148,7 +164,11 @@ fn no_warning_and_no_error_is_exit_0() {
         ..xsite_sim::SimOptions::default()
     };
     let grid = DemoGrid::start_with(options).expect("the embedded grid starts");
-    let session = Session::new(TlsSettings::default(), Box::new(NoPrompter), Mode::Interactive);
+    let session = Session::new(
+        TlsSettings::default(),
+        Box::new(NoPrompter),
+        Mode::Interactive,
+    );
     let (console, out) = Console::capture(Format::Json);
     let mut exec = Executor::new(session, console);
     let line = format!(

@@ -20,6 +20,11 @@ pub(super) fn cases() -> Vec<Case> {
     vec![
         case!("doctor_clean_grid", "xsite doctor", clean_grid),
         case!(
+            "doctor_keycloak_26_blueprint",
+            "xsite doctor --cache-set keycloak-26",
+            keycloak_26_blueprint
+        ),
+        case!(
             "doctor_cache_missing",
             "xsite doctor (DELETE /rest/v2/caches/work on site-b)",
             cache_missing
@@ -137,6 +142,41 @@ async fn clean_grid(target: &Grid) -> CaseResult {
         report.of(Check::RemoteTimeout).count() == 16,
         "{:?}",
         report.findings
+    );
+    Ok(())
+}
+
+/// The harness's caches against the Keycloak 26 guide: every difference is info (the harness
+/// follows the Keycloak 24 guide), nothing else than plain http is a warning.
+async fn keycloak_26_blueprint(target: &Grid) -> CaseResult {
+    let report = doctor::diagnose(&sites(target), &CacheSet::keycloak_26(), &options()).await;
+    ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+    for check in [
+        Check::Encoding,
+        Check::Transaction,
+        Check::Locking,
+        Check::FailurePolicy,
+    ] {
+        // Each of the four caches, on both sites.
+        ensure!(
+            report.of(check).count() == 8,
+            "{}: {:?}",
+            check.as_str(),
+            report.findings
+        );
+    }
+    // authenticationSessions has the Keycloak 24 guide's merge policy; the Keycloak 26 guide none.
+    let merge: Vec<Option<String>> = report
+        .of(Check::MergePolicy)
+        .map(|f| f.cache.clone())
+        .collect();
+    ensure!(
+        merge
+            == [
+                Some("authenticationSessions".to_owned()),
+                Some("authenticationSessions".to_owned())
+            ],
+        "{merge:?}"
     );
     Ok(())
 }

@@ -288,12 +288,16 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
         Op::Container(action) => container_action(ctx, req, site, action),
         Op::ContainerInfo => with_container(ctx, req, |w, idx| {
             let names: Vec<String> = w.sites[idx].caches.keys().cloned().collect();
-            json(&cache_manager_info(
+            let mut info = cache_manager_info(
                 ctx.shared.opts.generation,
                 ctx.name,
                 &names,
                 &w.sites_view(idx),
-            ))
+            );
+            if let Some(version) = skewed_version(ctx) {
+                info["version"] = json!(version);
+            }
+            json(&info)
         }),
         Op::HealthStatus => with_container(ctx, req, |_, _| {
             if req.method == M::Head {
@@ -302,7 +306,10 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 text_plain(200, "HEALTHY")
             }
         }),
-        Op::ServerInfo => json(&json!({"version": ctx.shared.opts.generation.print_version()})),
+        Op::ServerInfo => match skewed_version(ctx) {
+            Some(version) => json(&json!({ "version": format!("Infinispan {version}") })),
+            None => json(&json!({"version": ctx.shared.opts.generation.print_version()})),
+        },
         Op::CacheManagerNames => json(&json!([CONTAINER_NAME])),
         Op::Unsimulated => text(
             501,
@@ -377,6 +384,13 @@ fn write_reply(result: Result<(), String>) -> Reply {
         Ok(()) => empty(204),
         Err(message) => text(500, message),
     }
+}
+
+/// The version this site reports when the grid was started with a skew (site-b only).
+fn skewed_version(ctx: &SiteCtx) -> Option<&str> {
+    (ctx.idx == 1)
+        .then_some(ctx.shared.opts.site_b_version.as_deref())
+        .flatten()
 }
 
 fn generation(ctx: &SiteCtx) -> Generation {

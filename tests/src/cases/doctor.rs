@@ -50,6 +50,11 @@ pub(super) fn cases() -> Vec<Case> {
             site_unreachable
         ),
         case!(
+            "doctor_version_skew",
+            "xsite doctor (simulator: site-b reports another version)",
+            version_skew
+        ),
+        case!(
             "doctor_observer",
             "xsite doctor (the observer user on site-a)",
             observer
@@ -300,6 +305,58 @@ async fn site_unreachable(target: &Grid) -> CaseResult {
         "{:?}",
         report.findings
     );
+    Ok(())
+}
+
+/// The harness runs one version on both sites; only the simulator can report another on
+/// site-b: a second grid, started with the skew, for this case.
+async fn version_skew(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("the real harness runs one version on both sites");
+    };
+    let info = target.a().container().info().await?;
+    let version = info
+        .version()
+        .ok_or_else(|| "site-a reports no version".to_owned())?
+        .to_owned();
+    let (major, minor) = version
+        .split_once('.')
+        .and_then(|(major, rest)| Some((major, rest.split('.').next()?)))
+        .ok_or_else(|| format!("version {version}"))?;
+    for (skewed, check) in [
+        (
+            format!("{major}.{minor}.999.Final"),
+            Check::VersionPatchSkew,
+        ),
+        (
+            format!("{major}.{}.0.Final", minor.parse::<u32>().unwrap_or(0) + 1),
+            Check::VersionSkew,
+        ),
+    ] {
+        let options = xsite_sim::SimOptions {
+            site_b_version: Some(skewed.clone()),
+            ..sim.options().clone()
+        };
+        let skewed_grid = Grid::with_simulator(options).await?;
+        let report = diagnose(&sites(&skewed_grid)).await;
+        skewed_grid.shutdown().await;
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info && f.check != Check::PlainHttp)
+            .map(|f| (f.check, f.site.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            found
+                == [(
+                    check,
+                    None,
+                    format!("site-a runs {version}, site-b runs {skewed}")
+                )],
+            "{skewed}: {:?}",
+            report.findings
+        );
+    }
     Ok(())
 }
 

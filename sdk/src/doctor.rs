@@ -1630,6 +1630,37 @@ mod tests {
     }
 
     #[test]
+    fn server_text_is_escaped_in_messages() {
+        let doc = json!({"work": {"distributed-cache": {"owners": "2\u{1b}[2J",
+            "backups": {"evil\u{1b}]0;x\u{7}": {"backup": {"strategy": "SYNC"}}}}}});
+        let config = CacheConfig::from_json(&doc).unwrap();
+        let mut findings = Vec::new();
+        check_config(
+            "site-a",
+            "work",
+            &config,
+            &["site-b"],
+            &["site-a", "site-b"],
+            &[],
+            Some(&KEYCLOAK_25),
+            &mut findings,
+        );
+        assert!(!findings.is_empty());
+        for finding in &findings {
+            assert!(
+                !finding.message.contains('\u{1b}') && !finding.message.contains('\u{7}'),
+                "{finding:?}"
+            );
+        }
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.check == Check::BackupUnknownSite && f.message.contains("evil\\u001b")),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
     fn versions_are_compared() {
         let read = |name: &str, version: &str| SiteRead {
             name: name.to_owned(),

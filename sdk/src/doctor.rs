@@ -131,11 +131,13 @@ pub enum Check {
     /// The two sites configure one cache differently (mode, owners, encoding, transaction,
     /// locking).
     SitesDiffer,
+    /// The user has more permissions than xsite needs (where the server lists them).
+    UserRights,
 }
 
 impl Check {
     /// Every check, in the order of the table in docs/doctor.md.
-    pub const ALL: [Check; 33] = [
+    pub const ALL: [Check; 34] = [
         Check::SiteUnreachable,
         Check::SiteUnauthenticated,
         Check::SiteForbidden,
@@ -169,6 +171,7 @@ impl Check {
         Check::Locking,
         Check::StateTransferMode,
         Check::SitesDiffer,
+        Check::UserRights,
     ];
 
     /// The stable id.
@@ -207,6 +210,7 @@ impl Check {
             Check::Locking => "locking",
             Check::StateTransferMode => "state-transfer-mode",
             Check::SitesDiffer => "sites-differ",
+            Check::UserRights => "user-rights",
         }
     }
 
@@ -245,7 +249,8 @@ impl Check {
             | Check::Transaction
             | Check::Locking
             | Check::StateTransferMode
-            | Check::SitesDiffer => Severity::Info,
+            | Check::SitesDiffer
+            | Check::UserRights => Severity::Info,
         }
     }
 
@@ -324,6 +329,9 @@ impl Check {
             }
             Check::SitesDiffer => {
                 "the two sites treat the same cache differently: a failover changes its behaviour"
+            }
+            Check::UserRights => {
+                "credentials that can create, drop and reconfigure caches do more damage when they leak"
             }
         }
     }
@@ -797,6 +805,12 @@ async fn read_site(
         }
     };
     read.version = info.version().map(str::to_owned);
+    // Where the server lists the user's permissions; a server that does not is no finding.
+    if let Ok(acl) = client.user_acl().await
+        && let Some(finding) = user_rights(name, &acl)
+    {
+        read.findings.push(finding);
+    }
     let others: Vec<&str> = sites.others(name).map(|s| s.name.as_str()).collect();
     let local = info.local_site();
     if local != Some(name) {
@@ -907,6 +921,58 @@ async fn read_site(
         });
     }
     read
+}
+
+/// What xsite's commands and runbooks need: the cross-site operations (ADMIN), the statuses
+/// (MONITOR), reading and writing entries, listing keys and clearing (READ, WRITE, BULK_READ,
+/// BULK_WRITE, and their composites).
+const NEEDED_PERMISSIONS: [&str; 8] = [
+    "ADMIN",
+    "MONITOR",
+    "READ",
+    "WRITE",
+    "BULK_READ",
+    "BULK_WRITE",
+    "ALL_READ",
+    "ALL_WRITE",
+];
+
+/// A finding when the user's global permissions (`GET /v2/security/user/acl`) hold more than
+/// [`NEEDED_PERMISSIONS`].
+fn user_rights(site: &str, acl: &Value) -> Option<Finding> {
+    let global: Vec<&str> = acl
+        .get("global")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let extra: Vec<&str> = global
+        .iter()
+        .copied()
+        .filter(|p| !NEEDED_PERMISSIONS.contains(p))
+        .collect();
+    if extra.is_empty() {
+        return None;
+    }
+    let user = acl
+        .get("subject")
+        .and_then(Value::as_array)
+        .and_then(|s| s.first())
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("the user");
+    Some(Finding::new(
+        Check::UserRights,
+        Some(site),
+        None,
+        format!(
+            "{} has {} globally, more than xsite needs ({})",
+            crate::printable(user),
+            crate::printable(&extra.join(", ")),
+            NEEDED_PERMISSIONS[..6].join(", ")
+        ),
+        "give the operator's user a role with only those permissions: in the cache container's <security><authorization>, <role name=\"xsite-operator\" permissions=\"ADMIN MONITOR READ WRITE BULK_READ BULK_WRITE\"/>, and map the operator's group to it",
+    ))
 }
 
 const FORBIDDEN_FIX: &str = "use a user with the ADMIN permission (the admin role), e.g. cli.sh `user roles grant --roles=admin USER`; set it with XSITE_USERNAME / XSITE_PASSWORD_<SITE> or the profile";
@@ -1658,6 +1724,23 @@ mod tests {
                 .any(|f| f.check == Check::BackupUnknownSite && f.message.contains("evil\\u001b")),
             "{findings:?}"
         );
+    }
+
+    #[test]
+    fn rights_beyond_what_xsite_needs_are_named() {
+        // 15.0.21's answer for the harness's developer (docs/real-server/DIFFERENCES.md, E).
+        let acl = json!({"subject": [{"name": "developer", "type": "NamePrincipal"},
+                {"name": "admin", "type": "GroupPrincipal"}],
+            "global": ["LIFECYCLE","READ","WRITE","EXEC","LISTEN","BULK_READ","BULK_WRITE","ADMIN","CREATE","MONITOR","ALL","ALL_READ","ALL_WRITE"]});
+        let finding = user_rights("site-a", &acl).unwrap();
+        assert_eq!(
+            finding.message,
+            "developer has LIFECYCLE, EXEC, LISTEN, CREATE, ALL globally, more than xsite needs (ADMIN, MONITOR, READ, WRITE, BULK_READ, BULK_WRITE)"
+        );
+        assert_eq!(finding.severity, Severity::Info);
+        let operator = json!({"global": ["READ", "ADMIN", "MONITOR", "ALL_READ"]});
+        assert!(user_rights("site-a", &operator).is_none());
+        assert!(user_rights("site-a", &json!("nonsense")).is_none());
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub enum Route<'a> {
     ContainerInfo,
     /// `GET /v2/caches`: cache names.
     CacheNames,
+    /// `GET /v2/security/user/acl`: the authenticated user's permissions, globally and per cache.
+    UserAcl,
     /// `POST /v2/caches/{cache}?action=clear`.
     CacheClear {
         /// The cache.
@@ -242,6 +244,7 @@ impl Route<'_> {
             Route::CacheManagerNames => "/v2/server/cache-managers".to_owned(),
             Route::ContainerInfo => container.prefix(),
             Route::CacheNames => "/v2/caches".to_owned(),
+            Route::UserAcl => "/v2/security/user/acl".to_owned(),
             Route::CacheClear { cache }
             | Route::CacheConfig { cache }
             | Route::CacheCreate { cache }
@@ -370,6 +373,7 @@ impl Route<'_> {
             | Route::CacheManagerNames
             | Route::ContainerInfo
             | Route::CacheNames
+            | Route::UserAcl
             | Route::ContainerBackups => Vec::new(),
         }
     }

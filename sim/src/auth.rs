@@ -65,6 +65,40 @@ impl User {
         })
     }
 
+    /// The permissions the user's roles imply, named and ordered as `GET /rest/v2/security/user/acl`
+    /// lists them (`AuthorizationPermission` order; 15.0.21's answer for the admin user, derived
+    /// the same way for the observer: ALL_READ and MONITOR).
+    pub(crate) fn permission_names(&self) -> Vec<&'static str> {
+        const ALL: [&str; 13] = [
+            "LIFECYCLE",
+            "READ",
+            "WRITE",
+            "EXEC",
+            "LISTEN",
+            "BULK_READ",
+            "BULK_WRITE",
+            "ADMIN",
+            "CREATE",
+            "MONITOR",
+            "ALL",
+            "ALL_READ",
+            "ALL_WRITE",
+        ];
+        const OBSERVER: [&str; 4] = ["READ", "BULK_READ", "MONITOR", "ALL_READ"];
+        if self.roles.contains(&"admin") {
+            ALL.to_vec()
+        } else if self.roles.contains(&"observer") {
+            OBSERVER.to_vec()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The user's roles (the harness maps each group to the role of the same name).
+    pub(crate) fn roles(&self) -> &'static [&'static str] {
+        self.roles
+    }
+
     /// `Util.prettyPrintSubject`: the user principal, then one `RolePrincipal` per role.
     pub(crate) fn subject(&self) -> String {
         let mut s = format!("Subject with principal(s): [{}", self.name);

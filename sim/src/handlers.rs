@@ -62,6 +62,8 @@ async fn handle(State(ctx): State<Arc<SiteCtx>>, req: Request) -> Reply {
 
 /// A routed, authenticated request.
 struct Req {
+    /// The authenticated user; `None` without authentication.
+    user: Option<&'static crate::auth::User>,
     method: M,
     vars: HashMap<String, String>,
     query: Vec<(String, String)>,
@@ -147,6 +149,7 @@ async fn dispatch(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
         .await
         .unwrap_or_default();
     let req = Req {
+        user,
         method,
         vars,
         query,
@@ -180,6 +183,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
         }),
         Op::CacheConfig => cache_config(ctx, cache),
         Op::CreateCache => create_cache(ctx, req, cache),
+        Op::UserAcl => user_acl(ctx, req),
         Op::DeleteCache => delete_cache(ctx, cache),
         Op::CacheExists => {
             let exists = ctx.shared.world().cache(ctx.idx, cache).is_some();
@@ -545,6 +549,29 @@ fn create_cache(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
         },
     );
     empty(200)
+}
+
+/// `GET /v2/security/user/acl`: the user (a `NamePrincipal`, then a `GroupPrincipal` per role) and
+/// the permissions it has globally and on each cache (the same everywhere: no cache has its own
+/// roles in the harness).
+fn user_acl(ctx: &SiteCtx, req: &Req) -> Reply {
+    let Some(user) = req.user else {
+        return json(&json!({"subject": [], "global": [], "caches": {}}));
+    };
+    let mut subject = vec![json!({"name": user.name, "type": "NamePrincipal"})];
+    subject.extend(
+        user.roles()
+            .iter()
+            .map(|role| json!({"name": role, "type": "GroupPrincipal"})),
+    );
+    let permissions = user.permission_names();
+    let w = ctx.shared.world();
+    let caches: Map<String, Value> = w.sites[ctx.idx]
+        .caches
+        .keys()
+        .map(|name| (name.clone(), json!(permissions)))
+        .collect();
+    json(&json!({"subject": subject, "global": permissions, "caches": caches}))
 }
 
 /// `DELETE /v2/caches/{cacheName}`: the cache and its entries are gone from this site (200 with

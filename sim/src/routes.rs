@@ -108,6 +108,8 @@ pub(crate) enum Op {
     CacheConfig,
     /// `POST`/`PUT` of a cache with a JSON configuration.
     CreateCache,
+    /// The authenticated user's permissions, globally and per cache.
+    UserAcl,
     /// `DELETE` of a cache.
     DeleteCache,
     /// `PUT`/`POST` of an entry (`POST` refuses an existing key), replicated.
@@ -287,7 +289,7 @@ static ROUTES: &[RouteDef] = &routes! {
     Both Get       "/v2/login" "config" - => Unsimulated;
     Both Get|Post  "/v2/login" "login" None => Unsimulated;
     Both Get       "/v2/login" - None => Unsimulated;
-    Both Get       "/v2/security/user/acl" - - => Unsimulated;
+    Both Get       "/v2/security/user/acl" - - => UserAcl;
     Both Get       "/v2/security/roles" - Admin => Unsimulated;
     Both Get       "/v2/security/roles/{principal}" - Admin => Unsimulated;
     Both Put       "/v2/security/roles/{principal}" "grant" Admin => Unsimulated;

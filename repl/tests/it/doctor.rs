@@ -79,7 +79,7 @@ fn the_clean_grid_has_only_the_plain_http_warning() {
         "{out}"
     );
     assert!(
-        out.contains("\n0 error(s), 2 warning(s), 32 info\n"),
+        out.contains("\n0 error(s), 2 warning(s), 34 info\n"),
         "{out}"
     );
     // The failure line: on stdout in the shell, as cli.sh prints its errors.

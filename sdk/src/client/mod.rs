@@ -196,6 +196,12 @@ impl Client {
         self.call(&Route::CacheNames).await?.json()
     }
 
+    /// The authenticated user's permissions (`GET /v2/security/user/acl`):
+    /// `{"subject": [{"name", "type"}], "global": [PERMISSION…], "caches": {CACHE: [PERMISSION…]}}`.
+    pub async fn user_acl(&self) -> Result<serde_json::Value> {
+        self.call(&Route::UserAcl).await?.json()
+    }
+
     /// Reads the container information, which holds the local site, the sites view and the relay
     /// nodes (`GET /v2/cache-managers/{name}` on 14.0, `GET /v2/container` on 15 and later).
     pub async fn container_info(&self) -> Result<ContainerInfo> {

@@ -144,12 +144,23 @@ async fn clean_grid(target: &Grid) -> CaseResult {
                     | Check::RemoteTimeout
                     | Check::BackupTimeout
                     | Check::VersionSupport
+                    | Check::UserRights
             ),
             "{finding:?}"
         );
     }
     ensure!(
         report.of(Check::RemoteTimeout).count() == 16,
+        "{:?}",
+        report.findings
+    );
+    // The harness's admin user has ALL: more than xsite needs, on each site.
+    let rights: Vec<Option<String>> = report
+        .of(Check::UserRights)
+        .map(|f| f.site.clone())
+        .collect();
+    ensure!(
+        rights == [Some(SITE_A.to_owned()), Some(SITE_B.to_owned())],
         "{:?}",
         report.findings
     );

@@ -946,10 +946,12 @@ fn user_rights(site: &str, acl: &Value) -> Option<Finding> {
         .iter()
         .filter_map(Value::as_str)
         .collect();
+    // The server lists every permission whose mask overlaps the user's, so ALL appears for a
+    // read-only observer too: the composites say nothing by themselves.
     let extra: Vec<&str> = global
         .iter()
         .copied()
-        .filter(|p| !NEEDED_PERMISSIONS.contains(p))
+        .filter(|p| !NEEDED_PERMISSIONS.contains(p) && *p != "ALL")
         .collect();
     if extra.is_empty() {
         return None;
@@ -1735,11 +1737,14 @@ mod tests {
         let finding = user_rights("site-a", &acl).unwrap();
         assert_eq!(
             finding.message,
-            "developer has LIFECYCLE, EXEC, LISTEN, CREATE, ALL globally, more than xsite needs (ADMIN, MONITOR, READ, WRITE, BULK_READ, BULK_WRITE)"
+            "developer has LIFECYCLE, EXEC, LISTEN, CREATE globally, more than xsite needs (ADMIN, MONITOR, READ, WRITE, BULK_READ, BULK_WRITE)"
         );
         assert_eq!(finding.severity, Severity::Info);
         let operator = json!({"global": ["READ", "ADMIN", "MONITOR", "ALL_READ"]});
         assert!(user_rights("site-a", &operator).is_none());
+        // The harness's observer, as every version answers it: ALL listed for an overlap only.
+        let observer = json!({"global": ["READ", "BULK_READ", "MONITOR", "ALL", "ALL_READ"]});
+        assert!(user_rights("site-a", &observer).is_none());
         assert!(user_rights("site-a", &json!("nonsense")).is_none());
     }
 

@@ -37,6 +37,24 @@ pub(crate) struct User {
     roles: &'static [&'static str],
 }
 
+/// Every permission, in `AuthorizationPermission` order (the ACL of a user that has ALL, and of
+/// anyone on a cache without authorization of its own).
+pub(crate) const ALL_PERMISSIONS: [&str; 13] = [
+    "LIFECYCLE",
+    "READ",
+    "WRITE",
+    "EXEC",
+    "LISTEN",
+    "BULK_READ",
+    "BULK_WRITE",
+    "ADMIN",
+    "CREATE",
+    "MONITOR",
+    "ALL",
+    "ALL_READ",
+    "ALL_WRITE",
+];
+
 static USERS: [User; 2] = [
     User {
         name: ADMIN_USER,
@@ -65,30 +83,14 @@ impl User {
         })
     }
 
-    /// The permissions the user's roles imply, named and ordered as `GET /rest/v2/security/user/acl`
-    /// lists them (`AuthorizationPermission` order; 15.0.21's answer for the admin user, derived
-    /// the same way for the observer: ALL_READ and MONITOR).
+    /// The permissions `GET /rest/v2/security/user/acl` lists for the user's roles, in
+    /// `AuthorizationPermission` order: every permission whose mask overlaps the role's, so the
+    /// observer's ALL_READ and MONITOR also list ALL (as 14.0.28, 15.0.21, 15.2.6 and 16.0.7 answer).
     pub(crate) fn permission_names(&self) -> Vec<&'static str> {
-        const ALL: [&str; 13] = [
-            "LIFECYCLE",
-            "READ",
-            "WRITE",
-            "EXEC",
-            "LISTEN",
-            "BULK_READ",
-            "BULK_WRITE",
-            "ADMIN",
-            "CREATE",
-            "MONITOR",
-            "ALL",
-            "ALL_READ",
-            "ALL_WRITE",
-        ];
-        const OBSERVER: [&str; 4] = ["READ", "BULK_READ", "MONITOR", "ALL_READ"];
         if self.roles.contains(&"admin") {
-            ALL.to_vec()
+            ALL_PERMISSIONS.to_vec()
         } else if self.roles.contains(&"observer") {
-            OBSERVER.to_vec()
+            vec!["READ", "BULK_READ", "MONITOR", "ALL", "ALL_READ"]
         } else {
             Vec::new()
         }

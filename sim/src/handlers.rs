@@ -551,27 +551,39 @@ fn create_cache(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
     empty(200)
 }
 
-/// `GET /v2/security/user/acl`: the user (a `NamePrincipal`, then a `GroupPrincipal` per role) and
-/// the permissions it has globally and on each cache (the same everywhere: no cache has its own
-/// roles in the harness).
+/// `GET /v2/security/user/acl`: the user (a `NamePrincipal`, then its role: a `RolePrincipal` on
+/// 14.0, a `GroupPrincipal` from 15.0), its global permissions, and per cache what it may do: the
+/// internal caches follow the global roles, the created caches have no authorization of their own
+/// and allow everything. Caches in `getCacheNames()` order, as the real servers answer.
 fn user_acl(ctx: &SiteCtx, req: &Req) -> Reply {
     let Some(user) = req.user else {
         return json(&json!({"subject": [], "global": [], "caches": {}}));
+    };
+    let role_type = match generation(ctx) {
+        Generation::V14 => "RolePrincipal",
+        Generation::V15 => "GroupPrincipal",
     };
     let mut subject = vec![json!({"name": user.name, "type": "NamePrincipal"})];
     subject.extend(
         user.roles()
             .iter()
-            .map(|role| json!({"name": role, "type": "GroupPrincipal"})),
+            .map(|role| json!({"name": role, "type": role_type})),
     );
-    let permissions = user.permission_names();
+    let global = user.permission_names();
     let w = ctx.shared.world();
-    let caches: Map<String, Value> = w.sites[ctx.idx]
-        .caches
-        .keys()
-        .map(|name| (name.clone(), json!(permissions)))
+    let names: Vec<String> = w.sites[ctx.idx].caches.keys().cloned().collect();
+    let caches: Map<String, Value> = crate::model::cache_names_order(generation(ctx), names)
+        .into_iter()
+        .map(|name| {
+            let permissions = if INTERNAL_CACHES.contains(&name.as_str()) {
+                json!(global)
+            } else {
+                json!(crate::auth::ALL_PERMISSIONS)
+            };
+            (name, permissions)
+        })
         .collect();
-    json(&json!({"subject": subject, "global": permissions, "caches": caches}))
+    json(&json!({"subject": subject, "global": global, "caches": caches}))
 }
 
 /// `DELETE /v2/caches/{cacheName}`: the cache and its entries are gone from this site (200 with

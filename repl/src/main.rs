@@ -346,6 +346,7 @@ fn run(mut args: Args) -> Result<i32, CliError> {
             Extension::Runbook(_) => "runbook",
             Extension::Watch(_) => "watch",
             Extension::Alerts(_) => "alerts",
+            Extension::Doctor(_) => "doctor",
         };
         let Executor {
             session, console, ..

@@ -395,6 +395,7 @@ mod tests {
                 "clearcache",
                 "connect",
                 "disconnect",
+                "doctor",
                 "echo",
                 "exit",
                 "help",

@@ -106,6 +106,37 @@ impl CacheHandle {
         Ok(())
     }
 
+    /// The cache's configuration as the server describes it (`GET /v2/caches/{cache}?action=config`):
+    /// `{"<cache>": {"distributed-cache": {…}}}`, numbers as strings, only the attributes that were
+    /// set ([`crate::doctor::CacheConfig::from_json`] reads it).
+    pub async fn config(&self) -> Result<serde_json::Value> {
+        self.client
+            .call(&Route::CacheConfig { cache: &self.name })
+            .await?
+            .json()
+    }
+
+    /// Creates the cache from a JSON configuration (`POST /v2/caches/{cache}`), such as
+    /// `{"distributed-cache": {"mode": "SYNC", …}}`. An existing cache is an error.
+    pub async fn create(&self, config: &serde_json::Value) -> Result<()> {
+        let body = Body {
+            content_type: "application/json",
+            bytes: serde_json::to_vec(config).expect("a JSON value always serializes"),
+        };
+        self.client
+            .call_with(&Route::CacheCreate { cache: &self.name }, Some(body))
+            .await?;
+        Ok(())
+    }
+
+    /// Removes the cache, with its data, from the whole site (`DELETE /v2/caches/{cache}`).
+    pub async fn destroy(&self) -> Result<()> {
+        self.client
+            .call(&Route::CacheDelete { cache: &self.name })
+            .await?;
+        Ok(())
+    }
+
     /// Removes an entry (`DELETE /v2/caches/{cache}/{key}`). Removing an absent key is an error
     /// ([`Error::UnexpectedStatus`] with 404).
     pub async fn delete(&self, key: &str) -> Result<()> {

@@ -57,6 +57,7 @@ mod cache;
 mod cache_set;
 mod client;
 mod container;
+pub mod doctor;
 mod error;
 pub mod model;
 pub mod routes;

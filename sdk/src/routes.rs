@@ -88,8 +88,25 @@ pub enum Route<'a> {
     ContainerInfo,
     /// `GET /v2/caches`: cache names.
     CacheNames,
+    /// `GET /v2/security/user/acl`: the authenticated user's permissions, globally and per cache.
+    UserAcl,
     /// `POST /v2/caches/{cache}?action=clear`.
     CacheClear {
+        /// The cache.
+        cache: &'a str,
+    },
+    /// `GET /v2/caches/{cache}?action=config`: the cache's configuration as JSON.
+    CacheConfig {
+        /// The cache.
+        cache: &'a str,
+    },
+    /// `POST /v2/caches/{cache}`: creates a cache from a configuration (JSON or XML body).
+    CacheCreate {
+        /// The cache.
+        cache: &'a str,
+    },
+    /// `DELETE /v2/caches/{cache}`: removes a cache and its data.
+    CacheDelete {
         /// The cache.
         cache: &'a str,
     },
@@ -206,12 +223,13 @@ impl Route<'_> {
     pub fn method(&self) -> Method {
         match self {
             Route::CacheClear { .. }
+            | Route::CacheCreate { .. }
             | Route::CacheSiteAction { .. }
             | Route::ClearPushStateStatus { .. }
             | Route::SetStateTransferMode { .. }
             | Route::ContainerSiteAction { .. } => Method::POST,
             Route::EntryPut { .. } | Route::SetTakeOfflineConfig { .. } => Method::PUT,
-            Route::EntryDelete { .. } => Method::DELETE,
+            Route::EntryDelete { .. } | Route::CacheDelete { .. } => Method::DELETE,
             _ => Method::GET,
         }
     }
@@ -226,7 +244,11 @@ impl Route<'_> {
             Route::CacheManagerNames => "/v2/server/cache-managers".to_owned(),
             Route::ContainerInfo => container.prefix(),
             Route::CacheNames => "/v2/caches".to_owned(),
+            Route::UserAcl => "/v2/security/user/acl".to_owned(),
             Route::CacheClear { cache }
+            | Route::CacheConfig { cache }
+            | Route::CacheCreate { cache }
+            | Route::CacheDelete { cache }
             | Route::CacheSize { cache }
             | Route::CacheKeys { cache } => cache_path(cache),
             Route::EntryGet { cache, key }
@@ -259,6 +281,7 @@ impl Route<'_> {
         match self {
             Route::CacheClear { .. } => vec![("action", "clear")],
             Route::CacheSize { .. } => vec![("action", "size")],
+            Route::CacheConfig { .. } => vec![("action", "config")],
             Route::CacheKeys { .. } => vec![("action", "keys")],
             Route::CacheSiteAction { action, .. } => vec![("action", action.as_str())],
             Route::PushStateStatus { .. } => vec![("action", "push-state-status")],
@@ -276,7 +299,10 @@ impl Route<'_> {
             Route::SetTakeOfflineConfig { .. } => &[204, 304],
             // 200 changed, 304 unchanged.
             Route::SetStateTransferMode { .. } => &[200, 304],
-            Route::CacheClear { .. } | Route::EntryDelete { .. } => &[200, 204],
+            Route::CacheClear { .. }
+            | Route::EntryDelete { .. }
+            | Route::CacheCreate { .. }
+            | Route::CacheDelete { .. } => &[200, 204],
             Route::EntryPut { .. } => &[200, 204],
             // 404 is an answer here: the key is absent.
             Route::EntryGet { .. } => &[200, 404],
@@ -334,6 +360,9 @@ impl Route<'_> {
     pub fn names(&self) -> Vec<(&'static str, &str)> {
         match self {
             Route::CacheClear { cache }
+            | Route::CacheConfig { cache }
+            | Route::CacheCreate { cache }
+            | Route::CacheDelete { cache }
             | Route::CacheSize { cache }
             | Route::CacheKeys { cache }
             | Route::CacheBackups { cache }
@@ -357,6 +386,7 @@ impl Route<'_> {
             | Route::CacheManagerNames
             | Route::ContainerInfo
             | Route::CacheNames
+            | Route::UserAcl
             | Route::ContainerBackups => Vec::new(),
         }
     }

@@ -37,6 +37,24 @@ pub(crate) struct User {
     roles: &'static [&'static str],
 }
 
+/// Every permission, in `AuthorizationPermission` order (the ACL of a user that has ALL, and of
+/// anyone on a cache without authorization of its own).
+pub(crate) const ALL_PERMISSIONS: [&str; 13] = [
+    "LIFECYCLE",
+    "READ",
+    "WRITE",
+    "EXEC",
+    "LISTEN",
+    "BULK_READ",
+    "BULK_WRITE",
+    "ADMIN",
+    "CREATE",
+    "MONITOR",
+    "ALL",
+    "ALL_READ",
+    "ALL_WRITE",
+];
+
 static USERS: [User; 2] = [
     User {
         name: ADMIN_USER,
@@ -63,6 +81,24 @@ impl User {
             "observer" => matches!(permission, P::BulkRead | P::Monitor | P::None),
             _ => false,
         })
+    }
+
+    /// The permissions `GET /rest/v2/security/user/acl` lists for the user's roles, in
+    /// `AuthorizationPermission` order: every permission whose mask overlaps the role's, so the
+    /// observer's ALL_READ and MONITOR also list ALL (as 14.0.28, 15.0.21, 15.2.6 and 16.0.7 answer).
+    pub(crate) fn permission_names(&self) -> Vec<&'static str> {
+        if self.roles.contains(&"admin") {
+            ALL_PERMISSIONS.to_vec()
+        } else if self.roles.contains(&"observer") {
+            vec!["READ", "BULK_READ", "MONITOR", "ALL", "ALL_READ"]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The user's roles (the harness maps each group to the role of the same name).
+    pub(crate) fn roles(&self) -> &'static [&'static str] {
+        self.roles
     }
 
     /// `Util.prettyPrintSubject`: the user principal, then one `RolePrincipal` per role.

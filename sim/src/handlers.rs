@@ -16,17 +16,14 @@ use axum::http::header;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthResult, ConnState, User};
-use crate::harness::{
-    BACKUP_TIMEOUT, CACHE_ENCODING, CACHE_MODE, CACHE_OWNERS, CACHE_REMOTE_TIMEOUT, CONTAINER_NAME,
-    MERGE_POLICY, MERGE_POLICY_CACHES, STATE_TRANSFER_CHUNK_SIZE,
-};
+use crate::harness::{CACHE_ENCODING, CONTAINER_NAME};
 use crate::http::{Reply, empty, json, text, text_plain, typed};
 use crate::model::{
     INTERNAL_CACHES, cache_manager_info, cache_names_order, java_hash_order_by, java_string_hash,
     node_name, order_like_defined,
 };
 use crate::routes::{Lookup, M, Op, RouteDef, SiteAction, parse_query};
-use crate::state::{Mode, World, Write};
+use crate::state::{Backup, Cache, Mode, Settings, World, Write};
 use crate::{Generation, SiteCtx};
 
 /// The axum router of one site: every request goes through [`handle`], which does its own routing so that the
@@ -76,6 +73,8 @@ async fn answer(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
 
 /// A routed, authenticated request.
 struct Req {
+    /// The authenticated user; `None` without authentication.
+    user: Option<&'static crate::auth::User>,
     method: M,
     vars: HashMap<String, String>,
     query: Vec<(String, String)>,
@@ -161,6 +160,7 @@ async fn dispatch(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
         .await
         .unwrap_or_default();
     let req = Req {
+        user,
         method,
         vars,
         query,
@@ -193,6 +193,9 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
             write_reply(w.write(idx, cache, &Write::Clear))
         }),
         Op::CacheConfig => cache_config(ctx, cache),
+        Op::CreateCache => create_cache(ctx, req, cache),
+        Op::UserAcl => user_acl(ctx, req),
+        Op::DeleteCache => delete_cache(ctx, cache),
         Op::CacheExists => {
             let exists = ctx.shared.world().cache(ctx.idx, cache).is_some();
             empty(if exists { 204 } else { 404 })
@@ -300,12 +303,16 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
         Op::Container(action) => container_action(ctx, req, site, action),
         Op::ContainerInfo => with_container(ctx, req, |w, idx| {
             let names: Vec<String> = w.sites[idx].caches.keys().cloned().collect();
-            json(&cache_manager_info(
+            let mut info = cache_manager_info(
                 ctx.shared.opts.generation,
                 ctx.name,
                 &names,
                 &w.sites_view(idx),
-            ))
+            );
+            if let Some(version) = skewed_version(ctx) {
+                info["version"] = json!(version);
+            }
+            json(&info)
         }),
         Op::HealthStatus => with_container(ctx, req, |_, _| {
             if req.method == M::Head {
@@ -314,7 +321,10 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 text_plain(200, "HEALTHY")
             }
         }),
-        Op::ServerInfo => json(&json!({"version": ctx.shared.opts.generation.print_version()})),
+        Op::ServerInfo => match skewed_version(ctx) {
+            Some(version) => json(&json!({ "version": format!("Infinispan {version}") })),
+            None => json(&json!({"version": ctx.shared.opts.generation.print_version()})),
+        },
         Op::CacheManagerNames => json(&json!([CONTAINER_NAME])),
         Op::Unsimulated => text(
             501,
@@ -391,6 +401,13 @@ fn write_reply(result: Result<(), String>) -> Reply {
     }
 }
 
+/// The version this site reports when the grid was started with a skew (site-b only).
+fn skewed_version(ctx: &SiteCtx) -> Option<&str> {
+    (ctx.idx == 1)
+        .then_some(ctx.shared.opts.site_b_version.as_deref())
+        .flatten()
+}
+
 fn generation(ctx: &SiteCtx) -> Generation {
     ctx.shared.opts.generation
 }
@@ -401,7 +418,8 @@ fn cache_names(ctx: &SiteCtx) -> Reply {
     json(&json!(order_like_defined(generation(ctx), &names)))
 }
 
-/// `?action=config`: the cache configuration as JSON, as the harness defines the caches.
+/// `?action=config`: the cache configuration as JSON, in the server's attribute order, from the
+/// cache's settings (the harness's, or those it was created with).
 fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
     with_cache(ctx, cache, |w, idx| {
         if INTERNAL_CACHES.contains(&cache) {
@@ -411,34 +429,179 @@ fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
             );
         }
         let c = w.cache(idx, cache).expect("checked");
+        let settings = &c.settings;
         let mut dist = Map::new();
-        let chunk_size = STATE_TRANSFER_CHUNK_SIZE.to_string();
-        dist.insert("owners".into(), json!(CACHE_OWNERS));
-        dist.insert("mode".into(), json!(CACHE_MODE));
-        dist.insert("remote-timeout".into(), json!(CACHE_REMOTE_TIMEOUT));
-        dist.insert("statistics".into(), json!(true));
+        let put = |map: &mut Map<String, Value>, key: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                map.insert(key.into(), json!(value));
+            }
+        };
+        put(&mut dist, "owners", &settings.owners);
+        put(&mut dist, "mode", &settings.mode);
+        put(&mut dist, "remote-timeout", &settings.remote_timeout);
+        if settings.statistics {
+            dist.insert("statistics".into(), json!(true));
+        }
         if !c.backups.is_empty() {
             let mut backups = Map::new();
-            if MERGE_POLICY_CACHES.contains(&cache) {
-                backups.insert("merge-policy".into(), json!(MERGE_POLICY));
-            }
+            put(&mut backups, "merge-policy", &settings.merge_policy);
             for b in &c.backups {
-                let strategy = if b.sync { "SYNC" } else { "ASYNC" };
-                backups.insert(
-                    b.site.clone(),
-                    json!({"backup": {
-                        "strategy": strategy,
-                        "timeout": BACKUP_TIMEOUT,
-                        "state-transfer": {"chunk-size": chunk_size},
-                    }}),
+                let mut backup = Map::new();
+                backup.insert(
+                    "strategy".into(),
+                    json!(if b.sync { "SYNC" } else { "ASYNC" }),
                 );
+                backup.insert("timeout".into(), json!(b.timeout));
+                put(&mut backup, "failure-policy", &b.failure_policy);
+                backup.insert("state-transfer".into(), json!({"chunk-size": b.chunk_size}));
+                backups.insert(b.site.clone(), json!({ "backup": backup }));
             }
             dist.insert("backups".into(), Value::Object(backups));
         }
-        dist.insert("encoding".into(), json!({"media-type": CACHE_ENCODING}));
-        dist.insert("state-transfer".into(), json!({"chunk-size": chunk_size}));
+        if let Some(encoding) = &settings.encoding {
+            dist.insert("encoding".into(), json!({"media-type": encoding}));
+        }
+        if let Some(chunk) = &settings.chunk_size {
+            dist.insert("state-transfer".into(), json!({"chunk-size": chunk}));
+        }
         json(&json!({ cache: {"distributed-cache": dist} }))
     })
+}
+
+/// A configuration value as the server writes it back: text.
+fn config_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// `POST`/`PUT /v2/caches/{cacheName}` with a JSON configuration: `{"distributed-cache": {…}}`,
+/// optionally inside `{"<name>": …}`. The simulator creates distributed caches only, and takes
+/// JSON only (the real server also takes XML and YAML).
+fn create_cache(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
+    let parsed: Value = match serde_json::from_slice(&req.body) {
+        Ok(value) => value,
+        Err(e) => {
+            return text(
+                400,
+                format!("xsite-sim takes a JSON cache configuration only: {e}"),
+            );
+        }
+    };
+    let mut body = &parsed;
+    if let Some(object) = body.as_object()
+        && object.len() == 1
+        && let Some((key, inner)) = object.iter().next()
+        && !key.ends_with("-cache")
+    {
+        body = inner;
+    }
+    let Some(dist) = body.get("distributed-cache").and_then(Value::as_object) else {
+        return text(
+            400,
+            "xsite-sim creates distributed caches only: give {\"distributed-cache\": {…}}",
+        );
+    };
+    let mut settings = Settings {
+        mode: config_text(dist.get("mode")),
+        owners: config_text(dist.get("owners")),
+        remote_timeout: config_text(dist.get("remote-timeout")),
+        statistics: dist
+            .get("statistics")
+            .is_some_and(|v| v == true || v == "true"),
+        encoding: config_text(dist.get("encoding").and_then(|e| e.get("media-type"))),
+        chunk_size: config_text(dist.get("state-transfer").and_then(|t| t.get("chunk-size"))),
+        merge_policy: None,
+    };
+    let mut backups = Vec::new();
+    if let Some(list) = dist.get("backups").and_then(Value::as_object) {
+        settings.merge_policy = config_text(list.get("merge-policy"));
+        for (site, value) in list {
+            let Some(config) = value.get("backup") else {
+                continue;
+            };
+            let mut backup = Backup::new(site);
+            backup.sync = config_text(config.get("strategy")).as_deref() == Some("SYNC");
+            if let Some(timeout) = config_text(config.get("timeout")) {
+                backup.timeout = timeout;
+            }
+            backup.failure_policy = config_text(config.get("failure-policy"));
+            if !backup.sync && backup.failure_policy.as_deref() == Some("FAIL") {
+                return text(
+                    400,
+                    format!(
+                        "ISPN000656: The backup '{site}' configuration 'failure-policy=FAIL' is not valid with an ASYNC backup strategy."
+                    ),
+                );
+            }
+            if let Some(chunk) = config_text(
+                config
+                    .get("state-transfer")
+                    .and_then(|t| t.get("chunk-size")),
+            ) {
+                backup.chunk_size = chunk;
+            }
+            backups.push(backup);
+        }
+    }
+    let mut w = ctx.shared.world();
+    let caches = &mut w.sites[ctx.idx].caches;
+    if caches.contains_key(cache) {
+        return text(409, format!("ISPN000507: Cache {cache} already exists"));
+    }
+    caches.insert(
+        cache.to_string(),
+        Cache {
+            entries: Default::default(),
+            backups,
+            settings,
+        },
+    );
+    empty(200)
+}
+
+/// `GET /v2/security/user/acl`: the user (a `NamePrincipal`, then its role: a `RolePrincipal` on
+/// 14.0, a `GroupPrincipal` from 15.0), its global permissions, and per cache what it may do: the
+/// internal caches follow the global roles, the created caches have no authorization of their own
+/// and allow everything. Caches in `getCacheNames()` order, as the real servers answer.
+fn user_acl(ctx: &SiteCtx, req: &Req) -> Reply {
+    let Some(user) = req.user else {
+        return json(&json!({"subject": [], "global": [], "caches": {}}));
+    };
+    let role_type = match generation(ctx) {
+        Generation::V14 => "RolePrincipal",
+        Generation::V15 => "GroupPrincipal",
+    };
+    let mut subject = vec![json!({"name": user.name, "type": "NamePrincipal"})];
+    subject.extend(
+        user.roles()
+            .iter()
+            .map(|role| json!({"name": role, "type": role_type})),
+    );
+    let global = user.permission_names();
+    let w = ctx.shared.world();
+    let names: Vec<String> = w.sites[ctx.idx].caches.keys().cloned().collect();
+    let caches: Map<String, Value> = crate::model::cache_names_order(generation(ctx), names)
+        .into_iter()
+        .map(|name| {
+            let permissions = if INTERNAL_CACHES.contains(&name.as_str()) {
+                json!(global)
+            } else {
+                json!(crate::auth::ALL_PERMISSIONS)
+            };
+            (name, permissions)
+        })
+        .collect();
+    json(&json!({"subject": subject, "global": global, "caches": caches}))
+}
+
+/// `DELETE /v2/caches/{cacheName}`: the cache and its entries are gone from this site (200 with
+/// no body; 404 with no body for an unknown cache, as 15.0.21 answers).
+fn delete_cache(ctx: &SiteCtx, cache: &str) -> Reply {
+    let removed = ctx.shared.world().sites[ctx.idx].caches.remove(cache);
+    empty(if removed.is_some() { 200 } else { 404 })
 }
 
 /// A stand-in for the server's entry ETag (a MurmurHash3 of the stored bytes): same shape, a decimal `int`, but not

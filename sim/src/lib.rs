@@ -144,6 +144,9 @@ pub struct SimOptions {
     pub nonce_validity: Duration,
     /// What a write does when an online backup's site is unreachable (link cut or site down).
     pub backup_failure_policy: BackupFailurePolicy,
+    /// The version site-b reports (server and container info) instead of the generation's, for
+    /// a version skew between the sites; its routes stay the generation's. `None`: the same.
+    pub site_b_version: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -159,6 +162,7 @@ impl Default for SimOptions {
             digest_algorithm: DigestAlgorithm::Md5,
             nonce_validity: Duration::from_secs(300),
             backup_failure_policy: BackupFailurePolicy::Fail,
+            site_b_version: None,
         }
     }
 }

@@ -106,6 +106,12 @@ pub(crate) enum Op {
     ClearCache,
     /// `?action=config`: the cache's configuration as the harness defines it.
     CacheConfig,
+    /// `POST`/`PUT` of a cache with a JSON configuration.
+    CreateCache,
+    /// The authenticated user's permissions, globally and per cache.
+    UserAcl,
+    /// `DELETE` of a cache.
+    DeleteCache,
     /// `PUT`/`POST` of an entry (`POST` refuses an existing key), replicated.
     PutEntry,
     /// `GET`/`HEAD` of an entry.
@@ -203,8 +209,8 @@ static ROUTES: &[RouteDef] = &routes! {
     Both Get       "/v2/caches/{cacheName}" "get-mutable-attribute" Admin => Unsimulated;
     Both Post      "/v2/caches/{cacheName}" "set-mutable-attribute" Admin => Unsimulated;
     Both Get       "/v2/caches/" - - => CacheNames;
-    Both Post|Put  "/v2/caches/{cacheName}" - - => Unsimulated;
-    Both Delete    "/v2/caches/{cacheName}" - - => Unsimulated;
+    Both Post|Put  "/v2/caches/{cacheName}" - - => CreateCache;
+    Both Delete    "/v2/caches/{cacheName}" - - => DeleteCache;
     Both Head      "/v2/caches/{cacheName}" - - => CacheExists;
     Both Get       "/v2/caches/{cacheName}" "get-availability" Admin => Unsimulated;
     Both Post      "/v2/caches/{cacheName}" "set-availability" Admin => Unsimulated;
@@ -283,7 +289,7 @@ static ROUTES: &[RouteDef] = &routes! {
     Both Get       "/v2/login" "config" - => Unsimulated;
     Both Get|Post  "/v2/login" "login" None => Unsimulated;
     Both Get       "/v2/login" - None => Unsimulated;
-    Both Get       "/v2/security/user/acl" - - => Unsimulated;
+    Both Get       "/v2/security/user/acl" - - => UserAcl;
     Both Get       "/v2/security/roles" - Admin => Unsimulated;
     Both Get       "/v2/security/roles/{principal}" - Admin => Unsimulated;
     Both Put       "/v2/security/roles/{principal}" "grant" Admin => Unsimulated;

@@ -8,7 +8,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use crate::BackupFailurePolicy;
-use crate::harness::{BACKUP_STRATEGY, KEYCLOAK_CACHES, NO_BACKUPS_CACHE, SITE_A, SITE_B};
+use crate::harness::{
+    BACKUP_STRATEGY, BACKUP_TIMEOUT, CACHE_ENCODING, CACHE_MODE, CACHE_OWNERS,
+    CACHE_REMOTE_TIMEOUT, KEYCLOAK_CACHES, MERGE_POLICY, MERGE_POLICY_CACHES, NO_BACKUPS_CACHE,
+    SITE_A, SITE_B, STATE_TRANSFER_CHUNK_SIZE,
+};
 use crate::model::{INTERNAL_CACHES, node_name};
 
 /// The push-state (cross-site state transfer) status of one cache towards one backup site.
@@ -75,12 +79,19 @@ pub(crate) struct Backup {
     pub(crate) sync: bool,
     /// Fault switch: `take-offline` answers ok but leaves the backup online.
     pub(crate) stick_online: bool,
+    /// `timeout` of the backup's configuration, as the server writes it.
+    pub(crate) timeout: String,
+    /// `failure-policy`, when the configuration sets one.
+    pub(crate) failure_policy: Option<String>,
+    /// `state-transfer chunk-size` to the backup site.
+    pub(crate) chunk_size: String,
     failures: i64,
     first_failure: Option<Instant>,
 }
 
 impl Backup {
-    fn new(site: &str) -> Backup {
+    /// A backup to `site` as the harness configures it.
+    pub(crate) fn new(site: &str) -> Backup {
         Backup {
             site: site.to_string(),
             offline: false,
@@ -92,6 +103,9 @@ impl Backup {
             mode: Mode::Manual,
             sync: BACKUP_STRATEGY == "SYNC",
             stick_online: false,
+            timeout: BACKUP_TIMEOUT.to_string(),
+            failure_policy: None,
+            chunk_size: STATE_TRANSFER_CHUNK_SIZE.to_string(),
             failures: 0,
             first_failure: None,
         }
@@ -108,11 +122,53 @@ impl Backup {
     }
 }
 
+/// A cache's configuration apart from its backups, as `?action=config` writes it: every value a
+/// string, `None` for an attribute the configuration leaves out.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) mode: Option<String>,
+    pub(crate) owners: Option<String>,
+    pub(crate) remote_timeout: Option<String>,
+    pub(crate) statistics: bool,
+    pub(crate) encoding: Option<String>,
+    pub(crate) chunk_size: Option<String>,
+    pub(crate) merge_policy: Option<String>,
+}
+
+impl Settings {
+    /// The harness's settings for `cache` (scripts/harness.env).
+    pub(crate) fn harness(cache: &str) -> Settings {
+        Settings {
+            mode: Some(CACHE_MODE.to_string()),
+            owners: Some(CACHE_OWNERS.to_string()),
+            remote_timeout: Some(CACHE_REMOTE_TIMEOUT.to_string()),
+            statistics: true,
+            encoding: Some(CACHE_ENCODING.to_string()),
+            chunk_size: Some(STATE_TRANSFER_CHUNK_SIZE.to_string()),
+            merge_policy: MERGE_POLICY_CACHES
+                .contains(&cache)
+                .then(|| MERGE_POLICY.to_string()),
+        }
+    }
+}
+
 /// A cache on one site.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Cache {
     pub(crate) entries: HashMap<String, String>,
     pub(crate) backups: Vec<Backup>,
+    pub(crate) settings: Settings,
+}
+
+impl Cache {
+    /// A cache as the harness creates it, backing up to `backups`.
+    pub(crate) fn harness(cache: &str, backups: &[&str]) -> Cache {
+        Cache {
+            entries: HashMap::new(),
+            backups: backups.iter().map(|site| Backup::new(site)).collect(),
+            settings: Settings::harness(cache),
+        }
+    }
 }
 
 impl Cache {
@@ -158,17 +214,14 @@ impl World {
         let site = |name: &'static str, other: &str| {
             let mut caches = BTreeMap::new();
             for c in KEYCLOAK_CACHES {
-                caches.insert(
-                    c.to_string(),
-                    Cache {
-                        entries: HashMap::new(),
-                        backups: vec![Backup::new(other)],
-                    },
-                );
+                caches.insert(c.to_string(), Cache::harness(c, &[other]));
             }
-            caches.insert(NO_BACKUPS_CACHE.to_string(), Cache::default());
+            caches.insert(
+                NO_BACKUPS_CACHE.to_string(),
+                Cache::harness(NO_BACKUPS_CACHE, &[]),
+            );
             for c in INTERNAL_CACHES {
-                caches.insert(c.to_string(), Cache::default());
+                caches.insert(c.to_string(), Cache::harness(c, &[]));
             }
             Site {
                 name,

@@ -232,6 +232,19 @@ impl Grid {
         for site in [SITE_A, SITE_B] {
             let client = self.client_as(site, self.admin());
             let other = Grid::other(site);
+            // A cache a case deleted (the doctor's faults) comes back as scripts/grid creates it.
+            let present = client.cache_names().await?;
+            for cache in caches.names() {
+                if !present.contains(cache) {
+                    client
+                        .cache(cache)
+                        .create(&harness_cache_config(cache, Some((other, "SYNC"))))
+                        .await
+                        .map_err(|e| {
+                            Failure(format!("reset: recreating {cache} on {site}: {e}"))
+                        })?;
+                }
+            }
             client.container().xsite().bring_online(other).await?;
             let configs = caches
                 .fan_out(&client, |cache| async move {
@@ -262,6 +275,34 @@ impl Grid {
         }
         Ok(())
     }
+}
+
+/// A Keycloak cache's configuration as scripts/grid creates it (scripts/harness.env), as JSON
+/// for `POST /rest/v2/caches/{cache}`: with a backup to `backup` = (site, strategy), or none.
+pub fn harness_cache_config(cache: &str, backup: Option<(&str, &str)>) -> serde_json::Value {
+    use xsite_sim::harness as h;
+    let mut config = serde_json::json!({
+        "mode": h::CACHE_MODE,
+        "owners": h::CACHE_OWNERS,
+        "remote-timeout": h::CACHE_REMOTE_TIMEOUT,
+        "statistics": true,
+        "encoding": {"media-type": h::CACHE_ENCODING},
+        "state-transfer": {"chunk-size": h::STATE_TRANSFER_CHUNK_SIZE},
+    });
+    if let Some((site, strategy)) = backup {
+        let mut backups = serde_json::json!({
+            site: {"backup": {
+                "strategy": strategy,
+                "timeout": h::BACKUP_TIMEOUT,
+                "state-transfer": {"chunk-size": h::STATE_TRANSFER_CHUNK_SIZE},
+            }}
+        });
+        if h::MERGE_POLICY_CACHES.contains(&cache) {
+            backups["merge-policy"] = serde_json::json!(h::MERGE_POLICY);
+        }
+        config["backups"] = backups;
+    }
+    serde_json::json!({ "distributed-cache": config })
 }
 
 /// The simulator's mechanisms under the names the server's configuration uses.

@@ -147,6 +147,7 @@ const ENTRIES: &[Entry] = &[
     Entry::Own("runbook"),
     Entry::Own("watch"),
     Entry::Own("alerts"),
+    Entry::Own("doctor"),
     Entry::Own("batch-cr"),
     Entry::Own("batch-check"),
     Entry::Written {

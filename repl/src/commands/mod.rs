@@ -8,6 +8,7 @@ pub mod cd;
 pub mod clearcache;
 pub mod connect;
 pub mod disconnect;
+pub mod doctor;
 pub mod echo;
 pub mod help;
 pub mod ls;
@@ -132,6 +133,8 @@ pub enum Extension {
     Watch(watch::WatchArgs),
     /// Prometheus alert rules for cross-site replication, with the server version's metric names.
     Alerts(alerts::AlertsArgs),
+    /// Both sites checked against the Keycloak blueprint of their cache set, before an outage.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// A line of one of xsite's own commands, for clap.
@@ -220,5 +223,6 @@ pub fn run_parsed(
         Extension::Runbook(args) => runbook::run(session, console, args),
         Extension::Watch(args) => watch::run(session, console, args),
         Extension::Alerts(args) => alerts::run(session, console, args),
+        Extension::Doctor(args) => doctor::run(session, console, args),
     }
 }

@@ -12,6 +12,7 @@ mod binary;
 mod commands;
 mod common;
 mod connect;
+mod doctor;
 mod faults;
 mod hardening;
 mod manual;

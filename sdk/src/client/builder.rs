@@ -273,6 +273,7 @@ impl ClientBuilder {
             deadline: None,
             inner: Arc::new(Inner {
                 http,
+                trust_all: self.trust_all,
                 origin,
                 context_path,
                 auth: Authenticator::new(credentials),

@@ -42,6 +42,7 @@ pub struct Discovery {
 
 struct Inner {
     http: reqwest::Client,
+    trust_all: bool,
     origin: String,
     context_path: String,
     auth: Authenticator,
@@ -122,6 +123,16 @@ impl Client {
         self.inner.auth.scheme()
     }
 
+    /// Whether the client accepts any server certificate ([`ClientBuilder::trust_all`]).
+    pub fn trusts_all(&self) -> bool {
+        self.inner.trust_all
+    }
+
+    /// Whether the client sends credentials (a password or a token).
+    pub fn has_credentials(&self) -> bool {
+        self.inner.auth.has_credentials()
+    }
+
     /// The server's origin and context path, for example `http://127.0.0.1:11222/rest`.
     pub fn base_url(&self) -> String {
         format!("{}{}", self.inner.origin, self.inner.context_path)
@@ -183,6 +194,12 @@ impl Client {
     /// Lists the cache names (`GET /v2/caches`).
     pub async fn cache_names(&self) -> Result<Vec<String>> {
         self.call(&Route::CacheNames).await?.json()
+    }
+
+    /// The authenticated user's permissions (`GET /v2/security/user/acl`):
+    /// `{"subject": [{"name", "type"}], "global": [PERMISSION…], "caches": {CACHE: [PERMISSION…]}}`.
+    pub async fn user_acl(&self) -> Result<serde_json::Value> {
+        self.call(&Route::UserAcl).await?.json()
     }
 
     /// Reads the container information, which holds the local site, the sites view and the relay

@@ -406,3 +406,53 @@ async fn container_routes_per_generation() {
     );
     grid.shutdown().await;
 }
+
+/// `GET /rest/v2/security/user/acl` answers, byte for byte, what the real servers answered for the
+/// harness's users (docs/real-server/acl/, recorded with curl on each version): 14.0.28 for the
+/// 14 generation, 15.0.21 for the 15 generation (15.2.6 and 16.0.7 answer the same as 15.0.21).
+#[tokio::test]
+async fn the_user_acl_is_the_real_servers() {
+    use crate::common::{Conn, basic};
+    use xsite_sim::{ADMIN_PASSWORD, ADMIN_USER, OBSERVER_PASSWORD, OBSERVER_USER};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/real-server/acl");
+    for (generation, version) in [
+        (Generation::V14, "14.0.28.Final"),
+        (Generation::V15, "15.0.21.Final"),
+    ] {
+        let grid = Grid::start(SimOptions {
+            generation,
+            ..SimOptions::default()
+        })
+        .await
+        .unwrap();
+        for (user, password, file) in [
+            (ADMIN_USER, ADMIN_PASSWORD, "developer"),
+            (OBSERVER_USER, OBSERVER_PASSWORD, "observer"),
+        ] {
+            let mut c = Conn::open(&grid.site_a_url()).await.unwrap();
+            let auth = basic(user, password);
+            let resp = c
+                .send(
+                    "GET",
+                    "/rest/v2/security/user/acl",
+                    &[("Authorization", &auth)],
+                    "",
+                )
+                .await
+                .unwrap();
+            let recorded = std::fs::read_to_string(format!("{dir}/{version}-{file}.json")).unwrap();
+            assert_eq!(resp.status, 200);
+            assert_eq!(resp.body, recorded.trim_end(), "{version} {user}");
+        }
+        grid.shutdown().await;
+    }
+    for later in ["15.2.6.Final", "16.0.7"] {
+        for file in ["developer", "observer"] {
+            assert_eq!(
+                std::fs::read_to_string(format!("{dir}/{later}-{file}.json")).unwrap(),
+                std::fs::read_to_string(format!("{dir}/15.0.21.Final-{file}.json")).unwrap(),
+                "{later} {file}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 mod auth;
 mod clear;
 mod config;
+mod doctor;
 mod errors;
 mod info;
 mod push;
@@ -38,5 +39,6 @@ pub fn all() -> Vec<Case> {
     cases.extend(clear::cases());
     cases.extend(runbook::cases());
     cases.extend(watch::cases());
+    cases.extend(doctor::cases());
     cases
 }

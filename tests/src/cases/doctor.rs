@@ -1,0 +1,397 @@
+//! `xsite doctor` (`xsite::doctor`): the clean grid has no error and no warning but plain http;
+//! each fault, injected through REST, gives exactly the finding expected, naming the site and
+//! cache. Every fault is undone before the case returns (and `Grid::reset` recreates a deleted
+//! cache).
+
+use std::time::Duration;
+
+use xsite::doctor::{self, Check, Options, Report, Severity};
+use xsite::runbook::{Site, Sites};
+use xsite::{CacheSet, Client};
+
+use super::case;
+use super::runbook::sites;
+use crate::{Case, CaseResult, Grid, SITE_A, SITE_B, ensure, harness_cache_config};
+
+/// The cache the faults are made on (no merge policy, in both Keycloak sets).
+const CACHE: &str = "work";
+
+pub(super) fn cases() -> Vec<Case> {
+    vec![
+        case!("doctor_clean_grid", "xsite doctor", clean_grid),
+        case!(
+            "doctor_keycloak_26_blueprint",
+            "xsite doctor --cache-set keycloak-26",
+            keycloak_26_blueprint
+        ),
+        case!(
+            "doctor_cache_missing",
+            "xsite doctor (DELETE /rest/v2/caches/work on site-b)",
+            cache_missing
+        ),
+        case!(
+            "doctor_async_backup",
+            "xsite doctor (work recreated with an ASYNC backup)",
+            async_backup
+        ),
+        case!(
+            "doctor_backup_offline",
+            "xsite doctor (take-offline work on site-a)",
+            backup_offline
+        ),
+        case!(
+            "doctor_no_backups",
+            "xsite doctor (work recreated without backups)",
+            no_backups
+        ),
+        case!(
+            "doctor_site_unreachable",
+            "xsite doctor (site-b at a closed port)",
+            site_unreachable
+        ),
+        case!(
+            "doctor_version_skew",
+            "xsite doctor (simulator: site-b reports another version)",
+            version_skew
+        ),
+        case!(
+            "doctor_observer",
+            "xsite doctor (the observer user on site-a)",
+            observer
+        ),
+    ]
+}
+
+fn options() -> Options {
+    Options {
+        timeout: Duration::from_secs(20),
+    }
+}
+
+async fn diagnose(sites: &Sites) -> Report {
+    doctor::diagnose(sites, &CacheSet::keycloak_legacy(), &options()).await
+}
+
+/// The errors and warnings of a report, as (check, site, cache), plain http left out (the
+/// harness serves plain http, on purpose).
+fn problems(report: &Report) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info && f.check != Check::PlainHttp)
+        .map(|f| (f.check.as_str(), f.site.clone(), f.cache.clone()))
+        .collect()
+}
+
+fn one(
+    check: Check,
+    site: &str,
+    cache: Option<&str>,
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    vec![(
+        check.as_str(),
+        Some(site.to_owned()),
+        cache.map(str::to_owned),
+    )]
+}
+
+/// Runs `fault`, then `restore` whatever happened, and gives the fault's outcome first.
+async fn with_restore<F, R>(fault: F, restore: R) -> CaseResult
+where
+    F: std::future::Future<Output = CaseResult>,
+    R: std::future::Future<Output = CaseResult>,
+{
+    let outcome = fault.await;
+    let restored = restore.await;
+    outcome.and(restored)
+}
+
+/// Puts `CACHE` back on `client`'s site as scripts/grid creates it.
+async fn recreate(client: &Client, other: &str) -> CaseResult {
+    let cache = client.cache(CACHE);
+    if client.cache_names().await?.iter().any(|c| c == CACHE) {
+        cache.destroy().await?;
+    }
+    cache
+        .create(&harness_cache_config(CACHE, Some((other, "SYNC"))))
+        .await?;
+    Ok(())
+}
+
+async fn clean_grid(target: &Grid) -> CaseResult {
+    let report = diagnose(&sites(target)).await;
+    ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+    let plain: Vec<Option<String>> = report
+        .of(Check::PlainHttp)
+        .map(|f| f.site.clone())
+        .collect();
+    // Plain http on each site the harness serves over http (scripts/tls-check runs the suite
+    // over https, where there is none and the report is ok).
+    let over_http: Vec<Option<String>> = [SITE_A, SITE_B]
+        .into_iter()
+        .filter(|site| target.url(site).starts_with("http://"))
+        .map(|site| Some(site.to_owned()))
+        .collect();
+    ensure!(plain == over_http, "{plain:?}");
+    ensure!(report.ok() == over_http.is_empty(), "{:?}", report.findings);
+    // What differs from the Keycloak 24 guide is the harness's shorter timeouts (and, on 15.2
+    // and 16.0, the version the guide names): info only.
+    for finding in &report.findings {
+        ensure!(
+            matches!(
+                finding.check,
+                Check::PlainHttp
+                    | Check::RemoteTimeout
+                    | Check::BackupTimeout
+                    | Check::VersionSupport
+                    | Check::UserRights
+            ),
+            "{finding:?}"
+        );
+    }
+    ensure!(
+        report.of(Check::RemoteTimeout).count() == 16,
+        "{:?}",
+        report.findings
+    );
+    // The harness's admin user has ALL: more than xsite needs, on each site.
+    let rights: Vec<Option<String>> = report
+        .of(Check::UserRights)
+        .map(|f| f.site.clone())
+        .collect();
+    ensure!(
+        rights == [Some(SITE_A.to_owned()), Some(SITE_B.to_owned())],
+        "{:?}",
+        report.findings
+    );
+    Ok(())
+}
+
+/// The harness's caches against the Keycloak 26 guide: every difference is info (the harness
+/// follows the Keycloak 24 guide), nothing else than plain http is a warning.
+async fn keycloak_26_blueprint(target: &Grid) -> CaseResult {
+    let report = doctor::diagnose(&sites(target), &CacheSet::keycloak_26(), &options()).await;
+    ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+    for check in [
+        Check::Encoding,
+        Check::Transaction,
+        Check::Locking,
+        Check::FailurePolicy,
+    ] {
+        // Each of the four caches, on both sites.
+        ensure!(
+            report.of(check).count() == 8,
+            "{}: {:?}",
+            check.as_str(),
+            report.findings
+        );
+    }
+    // authenticationSessions has the Keycloak 24 guide's merge policy; the Keycloak 26 guide none.
+    let merge: Vec<Option<String>> = report
+        .of(Check::MergePolicy)
+        .map(|f| f.cache.clone())
+        .collect();
+    ensure!(
+        merge
+            == [
+                Some("authenticationSessions".to_owned()),
+                Some("authenticationSessions".to_owned())
+            ],
+        "{merge:?}"
+    );
+    Ok(())
+}
+
+async fn cache_missing(target: &Grid) -> CaseResult {
+    let b = target.b();
+    b.cache(CACHE).destroy().await?;
+    with_restore(
+        async {
+            let report = diagnose(&sites(target)).await;
+            let found = problems(&report);
+            ensure!(
+                found == one(Check::CacheMissing, SITE_B, Some(CACHE)),
+                "{:?}",
+                report.findings
+            );
+            // The set is still detected (site-a holds it whole).
+            let set = doctor::detect_cache_set(&sites(target), Duration::from_secs(20)).await?;
+            ensure!(set == CacheSet::keycloak_legacy(), "{set:?}");
+            Ok(())
+        },
+        recreate(&b, SITE_A),
+    )
+    .await
+}
+
+async fn async_backup(target: &Grid) -> CaseResult {
+    let b = target.b();
+    b.cache(CACHE).destroy().await?;
+    b.cache(CACHE)
+        .create(&harness_cache_config(CACHE, Some((SITE_A, "ASYNC"))))
+        .await?;
+    with_restore(
+        async {
+            let report = diagnose(&sites(target)).await;
+            ensure!(
+                problems(&report) == one(Check::BackupStrategy, SITE_B, Some(CACHE)),
+                "{:?}",
+                report.findings
+            );
+            let finding = report.of(Check::BackupStrategy).next().expect("checked");
+            ensure!(
+                finding.message
+                    == "the backup to site-a: strategy is ASYNC; the Keycloak 24 multi-site guide prescribes SYNC",
+                "{finding:?}"
+            );
+            Ok(())
+        },
+        recreate(&b, SITE_A),
+    )
+    .await
+}
+
+async fn backup_offline(target: &Grid) -> CaseResult {
+    let a = target.a();
+    a.cache(CACHE).xsite().take_offline(SITE_B).await?;
+    with_restore(
+        async {
+            let report = diagnose(&sites(target)).await;
+            ensure!(
+                problems(&report) == one(Check::BackupOffline, SITE_A, Some(CACHE)),
+                "{:?}",
+                report.findings
+            );
+            let finding = report.of(Check::BackupOffline).next().expect("checked");
+            ensure!(
+                finding
+                    .fix
+                    .contains("`site bring-online --cache=work --site=site-b`"),
+                "{finding:?}"
+            );
+            Ok(())
+        },
+        async {
+            a.cache(CACHE).xsite().bring_online(SITE_B).await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+async fn no_backups(target: &Grid) -> CaseResult {
+    let b = target.b();
+    b.cache(CACHE).destroy().await?;
+    b.cache(CACHE)
+        .create(&harness_cache_config(CACHE, None))
+        .await?;
+    with_restore(
+        async {
+            let report = diagnose(&sites(target)).await;
+            ensure!(
+                problems(&report) == one(Check::BackupMissing, SITE_B, Some(CACHE)),
+                "{:?}",
+                report.findings
+            );
+            Ok(())
+        },
+        recreate(&b, SITE_A),
+    )
+    .await
+}
+
+async fn site_unreachable(target: &Grid) -> CaseResult {
+    // A port nothing listens on (reserved, never bound by the harness).
+    let closed = Client::builder("http://127.0.0.1:1")
+        .credentials(target.admin())
+        .build()?;
+    let sites = Sites::new([
+        Site {
+            name: SITE_A.to_owned(),
+            client: target.a(),
+        },
+        Site {
+            name: SITE_B.to_owned(),
+            client: closed,
+        },
+    ]);
+    let report = diagnose(&sites).await;
+    ensure!(
+        problems(&report) == one(Check::SiteUnreachable, SITE_B, None),
+        "{:?}",
+        report.findings
+    );
+    Ok(())
+}
+
+/// The harness runs one version on both sites; only the simulator can report another on
+/// site-b: a second grid, started with the skew, for this case.
+async fn version_skew(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("the real harness runs one version on both sites");
+    };
+    let info = target.a().container().info().await?;
+    let version = info
+        .version()
+        .ok_or_else(|| "site-a reports no version".to_owned())?
+        .to_owned();
+    let (major, minor) = version
+        .split_once('.')
+        .and_then(|(major, rest)| Some((major, rest.split('.').next()?)))
+        .ok_or_else(|| format!("version {version}"))?;
+    for (skewed, check) in [
+        (
+            format!("{major}.{minor}.999.Final"),
+            Check::VersionPatchSkew,
+        ),
+        (
+            format!("{major}.{}.0.Final", minor.parse::<u32>().unwrap_or(0) + 1),
+            Check::VersionSkew,
+        ),
+    ] {
+        let options = xsite_sim::SimOptions {
+            site_b_version: Some(skewed.clone()),
+            ..sim.options().clone()
+        };
+        let skewed_grid = Grid::with_simulator(options).await?;
+        let report = diagnose(&sites(&skewed_grid)).await;
+        skewed_grid.shutdown().await;
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info && f.check != Check::PlainHttp)
+            .map(|f| (f.check, f.site.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            found
+                == [(
+                    check,
+                    None,
+                    format!("site-a runs {version}, site-b runs {skewed}")
+                )],
+            "{skewed}: {:?}",
+            report.findings
+        );
+    }
+    Ok(())
+}
+
+async fn observer(target: &Grid) -> CaseResult {
+    let sites = Sites::new([
+        Site {
+            name: SITE_A.to_owned(),
+            client: target.client_as(SITE_A, target.observer()),
+        },
+        Site {
+            name: SITE_B.to_owned(),
+            client: target.b(),
+        },
+    ]);
+    let report = diagnose(&sites).await;
+    ensure!(
+        problems(&report) == one(Check::SiteForbidden, SITE_A, None),
+        "{:?}",
+        report.findings
+    );
+    Ok(())
+}

@@ -6,22 +6,32 @@
 use serde_json::{Value, json};
 
 use crate::Generation;
-use crate::harness::{CONTAINER_NAME, SITE_A, SITE_A_JGROUPS_PORT, SITE_B_JGROUPS_PORT};
+use crate::harness::{
+    CONTAINER_NAME, NODE_PORT_STEP, SITE_A, SITE_A_JGROUPS_PORT, SITE_B_JGROUPS_PORT,
+};
 
-/// The name of the only node of a site (the harness sets `node-name="<site>-0"`), which is also its JGroups
+/// The name of a site's first node (the harness sets `node-name="<site>-<k>"`), which is also its JGroups
 /// logical address and the RELAY2 site master.
 pub(crate) fn node_name(site: &str) -> String {
-    format!("{site}-0")
+    node_name_of(site, 0)
 }
 
-/// The JGroups physical address of a site's only node, as the harness configures it.
-pub(crate) fn physical_address(site: &str) -> String {
+/// The name of node `node` of a site.
+pub(crate) fn node_name_of(site: &str, node: usize) -> String {
+    format!("{site}-{node}")
+}
+
+/// The JGroups physical address of node `node` of a site, as the harness configures it.
+pub(crate) fn physical_address(site: &str, node: usize) -> String {
     let port = if site == SITE_A {
         SITE_A_JGROUPS_PORT
     } else {
         SITE_B_JGROUPS_PORT
     };
-    format!("127.0.0.1:{port}")
+    format!(
+        "127.0.0.1:{}",
+        port as usize + node * NODE_PORT_STEP as usize
+    )
 }
 
 impl Generation {
@@ -201,8 +211,17 @@ pub(crate) fn cache_manager_info(
     site: &str,
     cache_names: &[String],
     sites_view: &[String],
+    live_nodes: &[usize],
 ) -> Value {
-    let node = node_name(site);
+    // The answering node is the site's first running one (the simulator serves a site on one
+    // address), which is also the coordinator and the site master.
+    let first = live_nodes.first().copied().unwrap_or(0);
+    let node = node_name_of(site, first);
+    let members: Vec<String> = live_nodes.iter().map(|n| node_name_of(site, *n)).collect();
+    let addresses: Vec<String> = live_nodes
+        .iter()
+        .map(|n| physical_address(site, *n))
+        .collect();
     let defined: Vec<Value> = order_like_defined(generation, cache_names)
         .iter()
         .map(|n| json!({"name": n, "started": true}))
@@ -217,15 +236,15 @@ pub(crate) fn cache_manager_info(
         "coordinator": true,
         "cache_configuration_names": configuration_names(generation),
         "cluster_name": site,
-        "physical_addresses": format!("[{}]", physical_address(site)),
+        "physical_addresses": format!("[{}]", addresses.join(", ")),
         "coordinator_address": node,
         "cache_manager_status": "RUNNING",
         "created_cache_count": created,
         "running_cache_count": created,
         "node_address": node,
-        "cluster_members": [node],
-        "cluster_members_physical_addresses": [physical_address(site)],
-        "cluster_size": 1,
+        "cluster_members": members,
+        "cluster_members_physical_addresses": addresses,
+        "cluster_size": live_nodes.len(),
         "defined_caches": defined,
         "local_site": site,
         "relay_node": true,

@@ -7,6 +7,7 @@ mod clear;
 mod config;
 mod errors;
 mod info;
+mod nodes;
 mod push;
 mod runbook;
 mod status;
@@ -38,5 +39,6 @@ pub fn all() -> Vec<Case> {
     cases.extend(clear::cases());
     cases.extend(runbook::cases());
     cases.extend(watch::cases());
+    cases.extend(nodes::cases());
     cases
 }

@@ -269,6 +269,6 @@ mod tests {
         let top = (MAX_NODES as u16 - 1) * NODE_REST_PORT_STEP;
         assert!(SITE_A_REST_PORT + top < SITE_B_REST_PORT);
         assert!(SITE_A_JGROUPS_PORT + (MAX_NODES as u16 - 1) * NODE_PORT_STEP < SITE_A_BRIDGE_PORT);
-        assert!(NODE_PORT_STEP > 0 && NODE_REST_PORT_STEP > 0);
+        const { assert!(NODE_PORT_STEP > 0 && NODE_REST_PORT_STEP > 0) };
     }
 }

@@ -315,7 +315,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 ctx.name,
                 &names,
                 &w.sites_view(idx),
-                &w.sites[idx].live_nodes(),
+                &w.sites[idx].node_view(),
             ))
         }),
         Op::HealthStatus => with_container(ctx, req, |_, _| {

@@ -204,6 +204,13 @@ pub(crate) fn order_like_defined(generation: Generation, names: &[String]) -> Ve
     out
 }
 
+/// Which node answers on a site's address, which is the coordinator, and which run.
+pub(crate) struct NodeView {
+    pub(crate) answering: usize,
+    pub(crate) coordinator: usize,
+    pub(crate) live: Vec<usize>,
+}
+
 /// The `CacheManagerInfo` document of `GET /rest/v2/cache-managers/default` (and `GET /rest/v2/container` on 15),
 /// with keys in the order `CacheManagerInfo.toJson` writes them.
 pub(crate) fn cache_manager_info(
@@ -211,12 +218,15 @@ pub(crate) fn cache_manager_info(
     site: &str,
     cache_names: &[String],
     sites_view: &[String],
-    live_nodes: &[usize],
+    nodes: &NodeView,
 ) -> Value {
-    // The answering node is the site's first running one (the simulator serves a site on one
-    // address), which is also the coordinator and the site master.
-    let first = live_nodes.first().copied().unwrap_or(0);
-    let node = node_name_of(site, first);
+    let live_nodes = &nodes.live;
+    let node = node_name_of(site, nodes.answering);
+    let coordinator = node_name_of(site, nodes.coordinator);
+    let master = nodes.answering == nodes.coordinator;
+    // Only the site master (the coordinator, RELAY2 max_site_masters=1) knows the sites view;
+    // another node answers an empty one (DIFFERENCES.md E).
+    let sites_view: &[String] = if master { sites_view } else { &[] };
     let members: Vec<String> = live_nodes.iter().map(|n| node_name_of(site, *n)).collect();
     let addresses: Vec<String> = live_nodes
         .iter()
@@ -233,11 +243,11 @@ pub(crate) fn cache_manager_info(
     json!({
         "version": generation.version(),
         "name": CONTAINER_NAME,
-        "coordinator": true,
+        "coordinator": master,
         "cache_configuration_names": configuration_names(generation),
         "cluster_name": site,
         "physical_addresses": format!("[{}]", addresses.join(", ")),
-        "coordinator_address": node,
+        "coordinator_address": coordinator,
         "cache_manager_status": "RUNNING",
         "created_cache_count": created,
         "running_cache_count": created,
@@ -247,8 +257,8 @@ pub(crate) fn cache_manager_info(
         "cluster_size": live_nodes.len(),
         "defined_caches": defined,
         "local_site": site,
-        "relay_node": true,
-        "relay_nodes_address": [node],
+        "relay_node": master,
+        "relay_nodes_address": [coordinator],
         "sites_view": sites_view,
         "rebalancing_enabled": true,
     })

@@ -165,6 +165,11 @@ pub(crate) struct Site {
     pub(crate) down: bool,
     /// Which nodes run (node 0 first); a stopped node is left out of the per-node statuses.
     pub(crate) node_up: Vec<bool>,
+    /// The coordinator, also the site master: node 0 until it stops, then the oldest running
+    /// node (a restarted node joins as the youngest).
+    pub(crate) coordinator: usize,
+    /// The running nodes from the oldest member to the youngest.
+    joined: Vec<usize>,
     pub(crate) caches: BTreeMap<String, Cache>,
 }
 
@@ -174,6 +179,21 @@ impl Site {
         (0..self.node_up.len())
             .filter(|n| self.node_up[*n])
             .collect()
+    }
+
+    /// The nodes as the site's address shows them: node 0 answers (while it runs; a stopped node
+    /// 0's address would refuse connections on a real grid, the simulator's answers as the
+    /// coordinator).
+    pub(crate) fn node_view(&self) -> crate::model::NodeView {
+        crate::model::NodeView {
+            answering: if self.node_up.first() == Some(&true) {
+                0
+            } else {
+                self.coordinator
+            },
+            coordinator: self.coordinator,
+            live: self.live_nodes(),
+        }
     }
 
     /// A cache's backup status toward `backup` over the running nodes.
@@ -244,6 +264,8 @@ impl World {
                 name,
                 down: false,
                 node_up: vec![true; nodes],
+                coordinator: 0,
+                joined: (0..nodes).collect(),
                 caches,
             }
         };
@@ -263,6 +285,12 @@ impl World {
             return false;
         }
         site.node_up[node] = false;
+        site.joined.retain(|n| *n != node);
+        if site.coordinator == node
+            && let Some(oldest) = site.joined.first()
+        {
+            site.coordinator = *oldest;
+        }
         for b in site.caches.values_mut().flat_map(|c| c.backups.iter_mut()) {
             b.reopened.retain(|n| *n != node);
         }
@@ -281,6 +309,10 @@ impl World {
             return true;
         }
         site.node_up[node] = true;
+        site.joined.push(node);
+        if site.joined.len() == 1 {
+            site.coordinator = node;
+        }
         if !keeps {
             for b in site.caches.values_mut().flat_map(|c| c.backups.iter_mut()) {
                 if b.offline && !b.reopened.contains(&node) {

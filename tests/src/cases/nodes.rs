@@ -4,13 +4,15 @@
 //! take-offline and the clears. What the real servers do is in docs/real-server/DIFFERENCES.md E;
 //! every case skips with one node per site.
 
+use std::time::Duration;
+
 use xsite::runbook::{self, Plan};
 use xsite::{CacheSet, NodeStatus, SiteStatus};
 
 use super::case;
 use super::push::wait_push_ok;
 use super::runbook::{contents, fill, options, sites};
-use crate::{Case, CaseResult, Failure, Grid, SITE_A, SITE_B, ensure};
+use crate::{Case, CaseResult, Failure, Grid, SITE_A, SITE_B, ensure, eventually};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -28,6 +30,11 @@ pub(super) fn cases() -> Vec<Case> {
             "nodes_down_during_take_offline_and_push",
             "xsite (several nodes: a node down)",
             down_during_take_offline_and_push
+        ),
+        case!(
+            "nodes_sites_view_only_on_the_relay_node",
+            "xsite (several nodes: the site master after a coordinator restart)",
+            sites_view_only_on_the_relay_node
         ),
         case!(
             "nodes_resync_stale_node_restarted",
@@ -303,5 +310,51 @@ async fn resync_stale_node_restarted(target: &Grid) -> CaseResult {
             "the stop report shows each node's state: {report}"
         );
     }
+    Ok(())
+}
+
+/// Only the site master (the coordinator) sees the sites view. Once site-a-0 restarts, site-a-1
+/// is the coordinator: site-a-0's address answers `relay_node: false` and an empty view, which
+/// `runbook status` reports as a link it could not check, not as a link down. Then site-a-1
+/// restarts, so that site-a-0 is the site master again for what follows.
+async fn sites_view_only_on_the_relay_node(target: &Grid) -> CaseResult {
+    if let Some(skip) = single_node(target) {
+        return skip;
+    }
+    let a = target.a();
+    let before = a.container().site_info().await?;
+    ensure!(
+        before.relay_node && before.sites_view == [SITE_A, SITE_B],
+        "site-a-0 at start: {before:?}"
+    );
+    target.stop_node(SITE_A, 0).await?;
+    target.start_node(SITE_A, 0).await?;
+    let after = a.container().site_info().await?;
+    let report = runbook::status(&sites(target), &CacheSet::keycloak_legacy()).await;
+    // Back to site-a-0 as the site master before judging, whatever was seen.
+    target.stop_node(SITE_A, 1).await?;
+    target.start_node(SITE_A, 1).await?;
+    eventually(
+        "site-a-0 is the site master and sees site-b again",
+        Duration::from_secs(60),
+        || async {
+            let info = target.a().container().site_info().await?;
+            Ok((info.relay_node && info.sites_view == [SITE_A, SITE_B]).then_some(()))
+        },
+    )
+    .await?;
+    ensure!(
+        !after.relay_node && after.sites_view.is_empty() && after.relay_nodes == ["site-a-1"],
+        "site-a-0 after its restart: {after:?}"
+    );
+    ensure!(
+        report.is_healthy()
+            && report
+                .degraded
+                .iter()
+                .any(|d| d.site == SITE_A && d.expected && d.what.contains("not a relay node")),
+        "runbook status with site-a-0 not the site master: {:?}",
+        report.degraded
+    );
     Ok(())
 }

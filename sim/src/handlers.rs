@@ -20,10 +20,10 @@ use crate::harness::{CACHE_ENCODING, CONTAINER_NAME};
 use crate::http::{Reply, empty, json, text, text_plain, typed};
 use crate::model::{
     INTERNAL_CACHES, cache_manager_info, cache_names_order, java_hash_order_by, java_string_hash,
-    node_name, order_like_defined,
+    node_name_of, order_like_defined,
 };
 use crate::routes::{Lookup, M, Op, RouteDef, SiteAction, parse_query};
-use crate::state::{Backup, Cache, Mode, Settings, World, Write};
+use crate::state::{Backup, Cache, CacheStatus, Mode, Settings, World, Write};
 use crate::{Generation, SiteCtx};
 
 /// The axum router of one site: every request goes through [`handle`], which does its own routing so that the
@@ -227,10 +227,25 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
             write_reply(w.write(idx, cache, &Write::Remove(key)))
         }),
         Op::BackupStatuses => with_backups(ctx, cache, |w, idx| {
+            let site = &w.sites[idx];
             let c = w.cache(idx, cache).expect("checked");
             let mut map = Map::new();
             for b in java_hash_order_by(c.backups.iter().collect(), |b| &b.site) {
-                map.insert(b.site.clone(), json!({"status": b.status_str()}));
+                let names = |nodes: Vec<usize>| -> Vec<String> {
+                    nodes
+                        .into_iter()
+                        .map(|n| node_name_of(ctx.name, n))
+                        .collect()
+                };
+                let status = match site.cache_status(b) {
+                    CacheStatus::Online => json!({"status": "online"}),
+                    CacheStatus::Offline => json!({"status": "offline"}),
+                    // Cache level: no `mixed` key (DIFFERENCES.md F).
+                    CacheStatus::Mixed(online, offline) => {
+                        json!({"status": "mixed", "online": names(online), "offline": names(offline)})
+                    }
+                };
+                map.insert(b.site.clone(), status);
             }
             json(&Value::Object(map))
         }),
@@ -251,7 +266,13 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 .cache(idx, cache)
                 .and_then(|c| c.backup(site))
                 .expect("checked");
-            json(&json!({ node_name(ctx.name): b.status_str() }))
+            // Only the running nodes answer.
+            let map: Map<String, Value> = w.sites[idx]
+                .live_nodes()
+                .into_iter()
+                .map(|n| (node_name_of(ctx.name, n), json!(b.node_status_str(n))))
+                .collect();
+            json(&Value::Object(map))
         }),
         Op::Backup(action) => cache_action(ctx, cache, site, action),
         // The receiving side's cancel succeeds even when nothing is being received.
@@ -308,6 +329,7 @@ fn execute(ctx: &Arc<SiteCtx>, def: &RouteDef, req: &Req) -> Reply {
                 ctx.name,
                 &names,
                 &w.sites_view(idx),
+                &w.sites[idx].node_view(),
             );
             if let Some(version) = skewed_version(ctx) {
                 info["version"] = json!(version);
@@ -773,36 +795,39 @@ fn set_mode(w: &mut World, idx: usize, cache: &str, site: &str, mode: &str) -> R
     empty(200)
 }
 
-/// `GlobalXSiteAdminOperations.globalStatus`: per backup site, which caches are online and which offline.
+/// `GlobalXSiteAdminOperations.globalStatus`: per backup site, which caches are online, which offline,
+/// and which mixed (their nodes disagree).
 fn global_status(w: &World, idx: usize, generation: Generation) -> Vec<(String, Value)> {
-    let mut per_site: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
-    for name in cache_names_order(generation, w.sites[idx].caches.keys().cloned().collect()) {
-        let cache = &w.sites[idx].caches[&name];
+    type Lists = (String, Vec<String>, Vec<String>, Vec<String>);
+    let mut per_site: Vec<Lists> = Vec::new();
+    let site = &w.sites[idx];
+    for name in cache_names_order(generation, site.caches.keys().cloned().collect()) {
+        let cache = &site.caches[&name];
         for b in &cache.backups {
-            let pos = match per_site.iter().position(|(s, _, _)| *s == b.site) {
+            let pos = match per_site.iter().position(|(s, ..)| *s == b.site) {
                 Some(p) => p,
                 None => {
-                    per_site.push((b.site.clone(), Vec::new(), Vec::new()));
+                    per_site.push((b.site.clone(), Vec::new(), Vec::new(), Vec::new()));
                     per_site.len() - 1
                 }
             };
             let entry = &mut per_site[pos];
-            if b.offline {
-                entry.2.push(name.clone());
-            } else {
-                entry.1.push(name.clone());
+            match site.cache_status(b) {
+                CacheStatus::Online => entry.1.push(name.clone()),
+                CacheStatus::Offline => entry.2.push(name.clone()),
+                CacheStatus::Mixed(..) => entry.3.push(name.clone()),
             }
         }
     }
-    java_hash_order_by(per_site, |(s, _, _)| s)
+    java_hash_order_by(per_site, |(s, ..)| s)
         .into_iter()
-        .map(|(site, online, offline)| {
-            let status = if offline.is_empty() {
+        .map(|(site, online, offline, mixed)| {
+            let status = if offline.is_empty() && mixed.is_empty() {
                 json!({"status": "online"})
-            } else if online.is_empty() {
+            } else if online.is_empty() && mixed.is_empty() {
                 json!({"status": "offline"})
             } else {
-                json!({"status": "mixed", "online": online, "offline": offline, "mixed": []})
+                json!({"status": "mixed", "online": online, "offline": offline, "mixed": mixed})
             };
             (site, status)
         })

@@ -25,6 +25,13 @@ pub const SITE_A_BRIDGE_PORT: u16 = number("SITE_A_BRIDGE_PORT");
 /// The cross-site bridge port of site-b on a real grid (the simulated link has none).
 pub const SITE_B_BRIDGE_PORT: u16 = number("SITE_B_BRIDGE_PORT");
 
+/// How many nodes a site can have (`scripts/grid up --nodes N`, [`crate::SimOptions::nodes`]).
+pub const MAX_NODES: usize = number("MAX_NODES") as usize;
+/// Node k of a site serves REST on the site's REST port + k * this, on a real grid.
+pub const NODE_REST_PORT_STEP: u16 = number("NODE_REST_PORT_STEP");
+/// Node k of a site has its JGroups and bridge ports at the site's + k * this.
+pub const NODE_PORT_STEP: u16 = number("NODE_PORT_STEP");
+
 /// The container (cache manager) name every Infinispan server uses unless configured otherwise.
 pub const CONTAINER_NAME: &str = value("CONTAINER");
 /// The security realm name; it appears in every authentication challenge.
@@ -257,5 +264,11 @@ mod tests {
         assert!(!KEYCLOAK_CACHES.contains(&NO_BACKUPS_CACHE));
         assert_ne!(SITE_A, SITE_B);
         assert!(matches!(BACKUP_STRATEGY, "SYNC" | "ASYNC"));
+        assert!((1..=9).contains(&MAX_NODES), "scripts/grid takes one digit");
+        // The nodes' ports of one site stay below the other site's.
+        let top = (MAX_NODES as u16 - 1) * NODE_REST_PORT_STEP;
+        assert!(SITE_A_REST_PORT + top < SITE_B_REST_PORT);
+        assert!(SITE_A_JGROUPS_PORT + (MAX_NODES as u16 - 1) * NODE_PORT_STEP < SITE_A_BRIDGE_PORT);
+        const { assert!(NODE_PORT_STEP > 0 && NODE_REST_PORT_STEP > 0) };
     }
 }

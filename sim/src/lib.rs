@@ -147,6 +147,12 @@ pub struct SimOptions {
     /// The version site-b reports (server and container info) instead of the generation's, for
     /// a version skew between the sites; its routes stay the generation's. `None`: the same.
     pub site_b_version: Option<String>,
+    /// Nodes per site (1 to [`harness::MAX_NODES`]), `<site>-0` … : each has its own backup
+    /// statuses and can be stopped and started ([`SiteHandle::stop_node`]); a site is still served
+    /// on one address. A restarted node comes back with every backup online on
+    /// [`Generation::V14`] (a mixed status where the others are offline) and with the cluster's
+    /// statuses on [`Generation::V15`], as the real servers do (docs/real-server/DIFFERENCES.md F).
+    pub nodes: usize,
 }
 
 impl Default for SimOptions {
@@ -163,6 +169,7 @@ impl Default for SimOptions {
             nonce_validity: Duration::from_secs(300),
             backup_failure_policy: BackupFailurePolicy::Fail,
             site_b_version: None,
+            nodes: 1,
         }
     }
 }
@@ -211,7 +218,11 @@ impl Grid {
     pub async fn start(opts: SimOptions) -> std::io::Result<Grid> {
         let shared = Arc::new(Shared {
             routes: RouteTree::new(opts.generation),
-            world: Mutex::new(World::new(opts.backup_failure_policy)),
+            world: Mutex::new(World::with_nodes(
+                opts.backup_failure_policy,
+                opts.nodes.clamp(1, harness::MAX_NODES),
+                opts.generation != Generation::V14,
+            )),
             opts: opts.clone(),
         });
         let mut sites = Vec::new();
@@ -489,7 +500,33 @@ impl SiteHandle {
             .backup_mut(self.ctx.idx, cache, site)
         {
             b.offline = !online;
+            b.reopened.clear();
         }
+    }
+
+    /// Stops node `node` (0-based) of the site, as `scripts/grid stop-node`: it leaves the
+    /// per-node statuses and the cluster members, and no longer replicates. The site stays
+    /// reachable on its address even when node 0 stops (a real node 0's own URL would not).
+    /// Returns false when the site has no such node.
+    pub fn stop_node(&self, node: usize) -> bool {
+        self.ctx.shared.world().stop_node(self.ctx.idx, node)
+    }
+
+    /// Starts node `node` of the site again (`scripts/grid start-node`), with the backup statuses
+    /// its generation gives a restarted node ([`SimOptions::nodes`]). Returns false when the site
+    /// has no such node.
+    pub fn start_node(&self, node: usize) -> bool {
+        self.ctx.shared.world().start_node(self.ctx.idx, node)
+    }
+
+    /// The running nodes' names, node 0 first.
+    pub fn live_nodes(&self) -> Vec<String> {
+        let world = self.ctx.shared.world();
+        world.sites[self.ctx.idx]
+            .live_nodes()
+            .into_iter()
+            .map(|n| model::node_name_of(self.ctx.name, n))
+            .collect()
     }
 
     /// Switches `cache`'s backup to `site` between SYNC (`true`, the default) and ASYNC. Only the

@@ -33,6 +33,9 @@ struct Args {
     /// What a write does when an online backup's site is unreachable: fail (500) or warn (succeed).
     #[arg(long, default_value = "fail", value_parser = ["fail", "warn"])]
     failure_policy: String,
+    /// Nodes per site, 1 to 3 (`<site>-0` …): per-node backup statuses, as `scripts/grid up --nodes`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=harness::MAX_NODES as i64))]
+    nodes: u8,
 }
 
 #[tokio::main]
@@ -76,6 +79,7 @@ async fn main() -> std::io::Result<()> {
         } else {
             BackupFailurePolicy::Fail
         },
+        nodes: usize::from(args.nodes),
         ..SimOptions::default()
     };
     let grid = Grid::start(opts).await?;

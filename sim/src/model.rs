@@ -6,22 +6,32 @@
 use serde_json::{Value, json};
 
 use crate::Generation;
-use crate::harness::{CONTAINER_NAME, SITE_A, SITE_A_JGROUPS_PORT, SITE_B_JGROUPS_PORT};
+use crate::harness::{
+    CONTAINER_NAME, NODE_PORT_STEP, SITE_A, SITE_A_JGROUPS_PORT, SITE_B_JGROUPS_PORT,
+};
 
-/// The name of the only node of a site (the harness sets `node-name="<site>-0"`), which is also its JGroups
+/// The name of a site's first node (the harness sets `node-name="<site>-<k>"`), which is also its JGroups
 /// logical address and the RELAY2 site master.
 pub(crate) fn node_name(site: &str) -> String {
-    format!("{site}-0")
+    node_name_of(site, 0)
 }
 
-/// The JGroups physical address of a site's only node, as the harness configures it.
-pub(crate) fn physical_address(site: &str) -> String {
+/// The name of node `node` of a site.
+pub(crate) fn node_name_of(site: &str, node: usize) -> String {
+    format!("{site}-{node}")
+}
+
+/// The JGroups physical address of node `node` of a site, as the harness configures it.
+pub(crate) fn physical_address(site: &str, node: usize) -> String {
     let port = if site == SITE_A {
         SITE_A_JGROUPS_PORT
     } else {
         SITE_B_JGROUPS_PORT
     };
-    format!("127.0.0.1:{port}")
+    format!(
+        "127.0.0.1:{}",
+        port as usize + node * NODE_PORT_STEP as usize
+    )
 }
 
 impl Generation {
@@ -194,6 +204,13 @@ pub(crate) fn order_like_defined(generation: Generation, names: &[String]) -> Ve
     out
 }
 
+/// Which node answers on a site's address, which is the coordinator, and which run.
+pub(crate) struct NodeView {
+    pub(crate) answering: usize,
+    pub(crate) coordinator: usize,
+    pub(crate) live: Vec<usize>,
+}
+
 /// The `CacheManagerInfo` document of `GET /rest/v2/cache-managers/default` (and `GET /rest/v2/container` on 15),
 /// with keys in the order `CacheManagerInfo.toJson` writes them.
 pub(crate) fn cache_manager_info(
@@ -201,8 +218,20 @@ pub(crate) fn cache_manager_info(
     site: &str,
     cache_names: &[String],
     sites_view: &[String],
+    nodes: &NodeView,
 ) -> Value {
-    let node = node_name(site);
+    let live_nodes = &nodes.live;
+    let node = node_name_of(site, nodes.answering);
+    let coordinator = node_name_of(site, nodes.coordinator);
+    let master = nodes.answering == nodes.coordinator;
+    // Only the site master (the coordinator, RELAY2 max_site_masters=1) knows the sites view;
+    // another node answers an empty one (DIFFERENCES.md F).
+    let sites_view: &[String] = if master { sites_view } else { &[] };
+    let members: Vec<String> = live_nodes.iter().map(|n| node_name_of(site, *n)).collect();
+    let addresses: Vec<String> = live_nodes
+        .iter()
+        .map(|n| physical_address(site, *n))
+        .collect();
     let defined: Vec<Value> = order_like_defined(generation, cache_names)
         .iter()
         .map(|n| json!({"name": n, "started": true}))
@@ -214,22 +243,22 @@ pub(crate) fn cache_manager_info(
     json!({
         "version": generation.version(),
         "name": CONTAINER_NAME,
-        "coordinator": true,
+        "coordinator": master,
         "cache_configuration_names": configuration_names(generation),
         "cluster_name": site,
-        "physical_addresses": format!("[{}]", physical_address(site)),
-        "coordinator_address": node,
+        "physical_addresses": format!("[{}]", addresses.join(", ")),
+        "coordinator_address": coordinator,
         "cache_manager_status": "RUNNING",
         "created_cache_count": created,
         "running_cache_count": created,
         "node_address": node,
-        "cluster_members": [node],
-        "cluster_members_physical_addresses": [physical_address(site)],
-        "cluster_size": 1,
+        "cluster_members": members,
+        "cluster_members_physical_addresses": addresses,
+        "cluster_size": live_nodes.len(),
         "defined_caches": defined,
         "local_site": site,
-        "relay_node": true,
-        "relay_nodes_address": [node],
+        "relay_node": master,
+        "relay_nodes_address": [coordinator],
         "sites_view": sites_view,
         "rebalancing_enabled": true,
     })

@@ -64,8 +64,13 @@ impl Mode {
 pub(crate) struct Backup {
     /// The remote site.
     pub(crate) site: String,
-    /// The admin status: offline backups receive no writes.
+    /// The admin status the site's nodes were last given (every live node takes a take-offline or
+    /// a bring-online): offline backups receive no writes.
     pub(crate) offline: bool,
+    /// The nodes that came back online after a restart while the backup was `offline`: a 14.0
+    /// node starts from the configuration, not from the cluster's state (DIFFERENCES.md F). The
+    /// next admin change applies to them too.
+    pub(crate) reopened: Vec<usize>,
     pub(crate) push: PushStatus,
     /// Identifies the running push, so that a late completion of a cancelled or restarted push is ignored.
     pub(crate) push_token: u64,
@@ -95,6 +100,7 @@ impl Backup {
         Backup {
             site: site.to_string(),
             offline: false,
+            reopened: Vec::new(),
             push: PushStatus::Idle,
             push_token: 0,
             receiver_cancelled: false,
@@ -111,15 +117,41 @@ impl Backup {
         }
     }
 
-    /// `OfflineStatus.reset()`: forget failures (bringing a site online always does).
+    /// `OfflineStatus.reset()`: forget failures (bringing a site online always does). Every
+    /// admin change reaches every live node, so no node differs afterwards.
     fn reset(&mut self) {
         self.failures = 0;
         self.first_failure = None;
+        self.reopened.clear();
     }
 
-    pub(crate) fn status_str(&self) -> &'static str {
-        if self.offline { "offline" } else { "online" }
+    /// Whether node `node` replicates to the site.
+    pub(crate) fn node_online(&self, node: usize) -> bool {
+        !self.offline || self.reopened.contains(&node)
     }
+
+    /// Whether some node of the site replicates (a write or a clear it handles reaches the site).
+    pub(crate) fn replicates(&self) -> bool {
+        !self.offline || !self.reopened.is_empty()
+    }
+
+    /// The status of node `node`, as `GET …/x-site/backups/{site}` writes it.
+    pub(crate) fn node_status_str(&self, node: usize) -> &'static str {
+        if self.node_online(node) {
+            "online"
+        } else {
+            "offline"
+        }
+    }
+}
+
+/// A cache's status toward one site over the live nodes: every node online, every node offline, or
+/// mixed (the nodes online, the nodes offline).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum CacheStatus {
+    Online,
+    Offline,
+    Mixed(Vec<usize>, Vec<usize>),
 }
 
 /// A cache's configuration apart from its backups, as `?action=config` writes it: every value a
@@ -181,13 +213,57 @@ impl Cache {
     }
 }
 
-/// One site: a one-node Data Grid cluster.
+/// One site: a Data Grid cluster of one or more nodes (`<site>-0` … ), served on one address.
 #[derive(Debug)]
 pub(crate) struct Site {
     pub(crate) name: &'static str,
     /// The whole site is down: unreachable over HTTP and over the cross-site link.
     pub(crate) down: bool,
+    /// Which nodes run (node 0 first); a stopped node is left out of the per-node statuses.
+    pub(crate) node_up: Vec<bool>,
+    /// The coordinator, also the site master: node 0 until it stops, then the oldest running
+    /// node (a restarted node joins as the youngest).
+    pub(crate) coordinator: usize,
+    /// The running nodes from the oldest member to the youngest.
+    joined: Vec<usize>,
     pub(crate) caches: BTreeMap<String, Cache>,
+}
+
+impl Site {
+    /// The running nodes, in order.
+    pub(crate) fn live_nodes(&self) -> Vec<usize> {
+        (0..self.node_up.len())
+            .filter(|n| self.node_up[*n])
+            .collect()
+    }
+
+    /// The nodes as the site's address shows them: node 0 answers (while it runs; a stopped node
+    /// 0's address would refuse connections on a real grid, the simulator's answers as the
+    /// coordinator).
+    pub(crate) fn node_view(&self) -> crate::model::NodeView {
+        crate::model::NodeView {
+            answering: if self.node_up.first() == Some(&true) {
+                0
+            } else {
+                self.coordinator
+            },
+            coordinator: self.coordinator,
+            live: self.live_nodes(),
+        }
+    }
+
+    /// A cache's backup status toward `backup` over the running nodes.
+    pub(crate) fn cache_status(&self, backup: &Backup) -> CacheStatus {
+        let (online, offline): (Vec<usize>, Vec<usize>) = self
+            .live_nodes()
+            .into_iter()
+            .partition(|n| backup.node_online(*n));
+        match (online.is_empty(), offline.is_empty()) {
+            (_, true) => CacheStatus::Online,
+            (true, false) => CacheStatus::Offline,
+            (false, false) => CacheStatus::Mixed(online, offline),
+        }
+    }
 }
 
 /// A cache write, replicated to online backups.
@@ -204,13 +280,27 @@ pub(crate) struct World {
     pub(crate) link_up: bool,
     pub(crate) sites: Vec<Site>,
     failure_policy: BackupFailurePolicy,
+    /// Whether a restarted node takes the cluster's offline statuses (15.0.11+, a global state) or
+    /// starts from the configuration, every backup online (14.0).
+    restart_keeps_offline: bool,
     next_token: u64,
 }
 
 impl World {
     /// The harness's layout on both sites: the Keycloak caches backing up to the other site, `no-backups`, and the
     /// server's internal caches (which have no backups either).
+    #[cfg(test)]
     pub(crate) fn new(failure_policy: BackupFailurePolicy) -> World {
+        World::with_nodes(failure_policy, 1, true)
+    }
+
+    /// [`World::new`] with `nodes` nodes per site; `restart_keeps_offline` as the generation does.
+    pub(crate) fn with_nodes(
+        failure_policy: BackupFailurePolicy,
+        nodes: usize,
+        restart_keeps_offline: bool,
+    ) -> World {
+        let nodes = nodes.max(1);
         let site = |name: &'static str, other: &str| {
             let mut caches = BTreeMap::new();
             for c in KEYCLOAK_CACHES {
@@ -226,6 +316,9 @@ impl World {
             Site {
                 name,
                 down: false,
+                node_up: vec![true; nodes],
+                coordinator: 0,
+                joined: (0..nodes).collect(),
                 caches,
             }
         };
@@ -233,8 +326,54 @@ impl World {
             link_up: true,
             sites: vec![site(SITE_A, SITE_B), site(SITE_B, SITE_A)],
             failure_policy,
+            restart_keeps_offline,
             next_token: 0,
         }
+    }
+
+    /// Stops node `node` of a site: it leaves the per-node statuses. Returns false for no such node.
+    pub(crate) fn stop_node(&mut self, idx: usize, node: usize) -> bool {
+        let site = &mut self.sites[idx];
+        if node >= site.node_up.len() {
+            return false;
+        }
+        site.node_up[node] = false;
+        site.joined.retain(|n| *n != node);
+        if site.coordinator == node
+            && let Some(oldest) = site.joined.first()
+        {
+            site.coordinator = *oldest;
+        }
+        for b in site.caches.values_mut().flat_map(|c| c.backups.iter_mut()) {
+            b.reopened.retain(|n| *n != node);
+        }
+        true
+    }
+
+    /// Starts node `node` of a site again: on 14.0 it comes back with every backup online, which
+    /// makes a backup the others hold offline mixed; on 15.x it takes the cluster's statuses.
+    pub(crate) fn start_node(&mut self, idx: usize, node: usize) -> bool {
+        let keeps = self.restart_keeps_offline;
+        let site = &mut self.sites[idx];
+        if node >= site.node_up.len() {
+            return false;
+        }
+        if site.node_up[node] {
+            return true;
+        }
+        site.node_up[node] = true;
+        site.joined.push(node);
+        if site.joined.len() == 1 {
+            site.coordinator = node;
+        }
+        if !keeps {
+            for b in site.caches.values_mut().flat_map(|c| c.backups.iter_mut()) {
+                if b.offline && !b.reopened.contains(&node) {
+                    b.reopened.push(node);
+                }
+            }
+        }
+        true
     }
 
     /// The index of a site by name.
@@ -293,7 +432,7 @@ impl World {
             Some(c) => c
                 .backups
                 .iter()
-                .filter(|b| !b.offline)
+                .filter(|b| b.replicates())
                 .map(|b| b.site.clone())
                 .collect(),
             None => return Ok(()),
@@ -537,6 +676,36 @@ mod tests {
         assert!(!w.cache(1, "work").unwrap().entries.contains_key("x"));
         // A cache without backups never fails.
         w.write(0, NO_BACKUPS_CACHE, &Write::Put("x", "y")).unwrap();
+    }
+
+    #[test]
+    fn a_restarted_node_reopens_replication_on_14_only() {
+        for keeps in [false, true] {
+            let mut w = World::with_nodes(BackupFailurePolicy::Fail, 2, keeps);
+            w.take_offline(1, "work", SITE_A);
+            assert!(w.stop_node(1, 1));
+            let b = w.cache(1, "work").unwrap().backup(SITE_A).unwrap();
+            assert_eq!(w.sites[1].cache_status(b), CacheStatus::Offline);
+            assert!(w.start_node(1, 1));
+            assert!(!w.start_node(1, 2), "no node 2");
+            let b = w.cache(1, "work").unwrap().backup(SITE_A).unwrap();
+            let status = w.sites[1].cache_status(b);
+            w.write(0, "work", &Write::Put("good", "1")).unwrap();
+            // A clear on the stale site: it reaches the good site only through a reopened node.
+            w.write(1, "work", &Write::Clear).unwrap();
+            let good_kept = w.cache(0, "work").unwrap().entries.contains_key("good");
+            if keeps {
+                assert_eq!(status, CacheStatus::Offline);
+                assert!(good_kept);
+            } else {
+                assert_eq!(status, CacheStatus::Mixed(vec![1], vec![0]));
+                assert!(!good_kept, "14.0: the restarted node replicates the clear");
+            }
+            // The next admin change reaches every node.
+            w.take_offline(1, "work", SITE_A);
+            let b = w.cache(1, "work").unwrap().backup(SITE_A).unwrap();
+            assert_eq!(w.sites[1].cache_status(b), CacheStatus::Offline);
+        }
     }
 
     #[test]

@@ -11,7 +11,12 @@
 //! - Unset: it starts the embedded simulator (`xsite-sim`) in process.
 //!
 //! Every case starts from the same state ([`Grid::reset`]): every backup online, push status
-//! cleared, take-offline config at its default, caches empty. The cases are listed in
+//! cleared, take-offline config at its default, caches empty, every node running.
+//!
+//! Several nodes per site: `XSITE_GRID_NODES` (printed by `scripts/grid env`) says how many the real
+//! grid runs, and `XSITE_GRID_SCRIPT` (the same) is the script whose `stop-node` / `start-node` the
+//! node cases run; the simulator's are [`xsite_sim::SimOptions::nodes`] and its node switches. The
+//! node cases skip with one node per site; `tests/tests/nodes.rs` runs them on two-node simulators. The cases are listed in
 //! [`cases::all`], each with the upstream test whose intent it ports.
 
 use std::future::Future;
@@ -61,6 +66,12 @@ pub struct Grid {
     /// Real servers or the simulator.
     pub kind: GridKind,
     sim: Option<xsite_sim::Grid>,
+    /// Nodes per site.
+    nodes: usize,
+    /// `scripts/grid` of the real grid, for its stop-node / start-node (`XSITE_GRID_SCRIPT`).
+    grid_script: Option<String>,
+    /// Nodes a case stopped and has not started again: the next reset starts them.
+    stopped_nodes: Mutex<Vec<(String, usize)>>,
     /// Why the running case skipped itself, if it did ([`Grid::skip`]).
     skipped: Mutex<Option<String>>,
 }
@@ -115,6 +126,17 @@ impl Grid {
                     .collect(),
             },
             kind,
+            nodes: match &sim {
+                Some(grid) => grid.options().nodes.max(1),
+                None => match env("XSITE_GRID_NODES") {
+                    None => 1,
+                    Some(n) => n.parse().map_err(|_| {
+                        format!("XSITE_GRID_NODES={n:?}: give the nodes per site, e.g. 2 (scripts/grid env prints it)")
+                    })?,
+                },
+            },
+            grid_script: env("XSITE_GRID_SCRIPT"),
+            stopped_nodes: Mutex::new(Vec::new()),
             sim,
             skipped: Mutex::new(None),
         })
@@ -136,9 +158,92 @@ impl Grid {
             observer_password: xsite_sim::OBSERVER_PASSWORD.to_owned().into(),
             ca_file: None,
             kind: GridKind::Simulator,
+            nodes: grid.options().nodes.max(1),
+            grid_script: None,
+            stopped_nodes: Mutex::new(Vec::new()),
             sim: Some(grid),
             skipped: Mutex::new(None),
         })
+    }
+
+    /// Nodes per site.
+    pub fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// The names of a site's nodes, `<site>-0` first (the harness's `node-name`).
+    pub fn node_names(&self, site: &str) -> Vec<String> {
+        (0..self.nodes).map(|k| format!("{site}-{k}")).collect()
+    }
+
+    /// Stops node `node` of `site`: the simulator's switch, or `scripts/grid stop-node SITE K`
+    /// (`XSITE_GRID_SCRIPT`) on real servers. The next [`Grid::reset`] starts it again if the case
+    /// does not.
+    pub async fn stop_node(&self, site: &str, node: usize) -> CaseResult {
+        self.stopped_nodes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((site.to_owned(), node));
+        self.node_command(site, node, false).await
+    }
+
+    /// Starts node `node` of `site` again and returns once it is back in its site's cluster.
+    pub async fn start_node(&self, site: &str, node: usize) -> CaseResult {
+        self.node_command(site, node, true).await?;
+        self.stopped_nodes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(s, n)| !(s == site && *n == node));
+        Ok(())
+    }
+
+    async fn node_command(&self, site: &str, node: usize, start: bool) -> CaseResult {
+        if let Some(grid) = &self.sim {
+            let handle = grid
+                .site(site)
+                .ok_or_else(|| Failure(format!("no site {site}")))?;
+            let done = if start {
+                handle.start_node(node)
+            } else {
+                handle.stop_node(node)
+            };
+            ensure!(done, "the simulator's {site} has no node {node}");
+            return Ok(());
+        }
+        let script = self.grid_script.clone().ok_or_else(|| {
+            Failure(
+                "XSITE_GRID_SCRIPT is not set: load `scripts/grid env` to let the node cases stop and start nodes".to_owned(),
+            )
+        })?;
+        let verb = if start { "start-node" } else { "stop-node" };
+        let args = [verb.to_owned(), site.to_owned(), node.to_string()];
+        // The script's own timeouts bound it (XSITE_GRID_START_TIMEOUT, XSITE_GRID_STOP_TIMEOUT).
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(&script).args(&args).output()
+        })
+        .await
+        .map_err(|e| Failure(format!("{verb}: {e}")))?
+        .map_err(|e| Failure(format!("cannot run scripts/grid {verb}: {e}")))?;
+        ensure!(
+            output.status.success(),
+            "scripts/grid {verb} {site} {node} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        Ok(())
+    }
+
+    /// Starts every node a case left stopped.
+    async fn start_stopped_nodes(&self) -> CaseResult {
+        let stopped = self
+            .stopped_nodes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for (site, node) in stopped {
+            self.start_node(&site, node).await?;
+        }
+        Ok(())
     }
 
     /// Ends the running case as skipped: the runner counts and prints it as such, never as
@@ -222,12 +327,13 @@ impl Grid {
     }
 
     /// Puts both sites back in the starting state: every backup online, default take-offline
-    /// config, push status cleared, and the Keycloak caches empty.
+    /// config, push status cleared, the Keycloak caches empty, and every node a case stopped running.
     ///
     /// The x-site state changes go one cache at a time: on Infinispan 15.0 and later, per-cache
     /// take-offline or bring-online requests for several caches of a node running at once can
     /// deadlock the server (BENCHMARKS.md, "fan-out"). Reads and clears go concurrently.
     pub async fn reset(&self) -> Result<(), Failure> {
+        self.start_stopped_nodes().await?;
         let caches = CacheSet::keycloak_legacy();
         for site in [SITE_A, SITE_B] {
             let client = self.client_as(site, self.admin());

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::cache_set::CacheSet;
 use crate::client::Client;
 use crate::error::{Error, printable};
-use crate::model::{PushStateStatus, SiteStatus};
+use crate::model::{NodeStatuses, PushStateStatus, SiteStatus};
 
 use super::plan::{Action, Check, Plan, Step};
 
@@ -880,8 +880,16 @@ impl Runner<'_> {
                 )));
             }
             if let Some((site, status)) = statuses.iter().find(|(_, s)| !s.is_offline()) {
+                // A mixed status: some node replicates to the site (a node restarted since the
+                // take-offline comes back online on 14.0); name them.
+                let nodes = match status {
+                    SiteStatus::Mixed(mixed) if !mixed.online.is_empty() => {
+                        format!(" (online on {})", mixed.online.join(", "))
+                    }
+                    _ => String::new(),
+                };
                 return Err(stop(format!(
-                    "refusing to clear {cache}: its backup to {site} is {status}, so the clear would reach {site}"
+                    "refusing to clear {cache}: its backup to {site} is {status}{nodes}, so the clear would reach {site}"
                 )));
             }
             self.send(step, action).await?;
@@ -995,16 +1003,25 @@ impl Runner<'_> {
                 .caches()
                 .fan_out(&client, |cache| async move {
                     let backups = cache.xsite().backups().await?;
+                    // Each node's status, so that a node that disagrees (a mixed status, e.g. a
+                    // 14.0 node restarted during a fence) is named; best effort.
+                    let mut nodes = Vec::new();
+                    for site in backups.keys() {
+                        nodes.push(cache.xsite().site_status(site).await.ok());
+                    }
                     let push = cache.xsite().push_state_status().await.ok();
-                    Ok((backups, push))
+                    Ok((backups, nodes, push))
                 })
                 .await;
             for (cache, outcome) in outcomes.iter() {
                 let state = match outcome {
-                    Ok((backups, push)) => {
+                    Ok((backups, nodes, push)) => {
                         let mut parts: Vec<String> = backups
                             .iter()
-                            .map(|(s, st)| format!("backup to {s} {st}"))
+                            .zip(nodes)
+                            .map(|((s, st), nodes)| {
+                                format!("backup to {s} {st}{}", per_node(st, nodes.as_ref()))
+                            })
                             .collect();
                         if let Some(push) = push {
                             parts.extend(push.iter().map(|(s, st)| format!("push to {s} {st}")));
@@ -1106,6 +1123,20 @@ fn failed_read<T>(cache: &str, outcomes: crate::cache_set::FanOut<T>) -> Stop {
             source: Some(e),
         },
         _ => stop(format!("{cache}: not read")),
+    }
+}
+
+/// ` (site-b-0 offline, site-b-1 online)`: each node's status, when the site has several nodes or
+/// they disagree; empty for one node that agrees with the cache's status (or when unread).
+fn per_node(status: &SiteStatus, nodes: Option<&NodeStatuses>) -> String {
+    match nodes {
+        Some(nodes) if nodes.len() > 1 || (!nodes.is_empty() && !is_definite(status)) => {
+            let mut shown: Vec<String> = nodes.iter().map(|(n, s)| format!("{n} {s}")).collect();
+            // The server's order is a hash map's: sorted, the report reads the same every time.
+            shown.sort();
+            format!(" ({})", shown.join(", "))
+        }
+        _ => String::new(),
     }
 }
 

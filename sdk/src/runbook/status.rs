@@ -140,8 +140,26 @@ pub async fn status(sites: &Sites, caches: &CacheSet) -> StatusReport {
             });
             continue;
         }
+        // Only a relay node (the site master) sees the other sites: another node of a
+        // multi-node site answers an empty view (docs/real-server/DIFFERENCES.md F).
+        let relays_elsewhere = match &info {
+            Ok(i) if !i.relay_node && i.sites_view.is_empty() => Some(i.relay_nodes.clone()),
+            _ => None,
+        };
         let sites_view = info.map(|i| i.sites_view).map_err(|e| e.to_string());
         match &sites_view {
+            Ok(_) if relays_elsewhere.is_some() => degraded.push(Degraded {
+                site: name.to_owned(),
+                cache: None,
+                what: format!(
+                    "the node that answered is not a relay node (the relay nodes are {:?}) and only a relay node sees the other sites: the link was not checked",
+                    relays_elsewhere.unwrap_or_default()
+                ),
+                expected: true,
+                next: Some(format!(
+                    "to check the link, point {name}'s URL at its relay node (the site's coordinator)"
+                )),
+            }),
             Ok(view) => {
                 for other in &others {
                     if !view.contains(other) {

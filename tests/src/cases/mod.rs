@@ -8,6 +8,7 @@ mod config;
 mod doctor;
 mod errors;
 mod info;
+mod nodes;
 mod push;
 mod runbook;
 mod status;
@@ -40,5 +41,6 @@ pub fn all() -> Vec<Case> {
     cases.extend(runbook::cases());
     cases.extend(watch::cases());
     cases.extend(doctor::cases());
+    cases.extend(nodes::cases());
     cases
 }

@@ -36,7 +36,7 @@ pub(super) fn cases() -> Vec<Case> {
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
-async fn wait_push_ok(client: &xsite::Client, cache: &str, site: &str) -> CaseResult {
+pub(super) async fn wait_push_ok(client: &xsite::Client, cache: &str, site: &str) -> CaseResult {
     eventually(
         &format!("push of {cache} to {site} reports OK"),
         DEADLINE,

@@ -50,7 +50,7 @@ pub(super) fn sites(target: &Grid) -> Sites {
     ])
 }
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options {
         step_deadline: Duration::from_secs(20),
         push_deadline: Duration::from_secs(120),
@@ -59,7 +59,9 @@ fn options() -> Options {
 }
 
 /// Every entry of every Keycloak cache on a site.
-async fn contents(client: &Client) -> Result<BTreeMap<String, BTreeMap<String, String>>, Failure> {
+pub(super) async fn contents(
+    client: &Client,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, Failure> {
     let mut all = BTreeMap::new();
     for cache in CacheSet::keycloak_legacy().names() {
         let handle = client.cache(cache);
@@ -77,7 +79,7 @@ async fn contents(client: &Client) -> Result<BTreeMap<String, BTreeMap<String, S
 }
 
 /// Puts `count` entries in every cache through `client`.
-async fn fill(client: &Client, prefix: &str, count: usize) -> CaseResult {
+pub(super) async fn fill(client: &Client, prefix: &str, count: usize) -> CaseResult {
     for cache in CacheSet::keycloak_legacy().names() {
         for i in 0..count {
             client

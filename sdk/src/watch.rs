@@ -48,7 +48,11 @@ pub struct SiteSnapshot {
     pub version: Option<String>,
     /// The local site name the server reports.
     pub local_site: Option<String>,
-    /// The sites the server sees through the relay.
+    /// Whether the node that answered is a relay node (a site master). Only a relay node sees
+    /// the other sites: another node of a multi-node site answers an empty sites view although
+    /// the link may be up (docs/real-server/DIFFERENCES.md F).
+    pub relay_node: bool,
+    /// The sites the server sees through the relay (empty on a node that is not a relay node).
     pub site_view: Vec<String>,
     /// The relay nodes' addresses.
     pub relay_nodes: Vec<String>,
@@ -102,6 +106,7 @@ async fn read_site(
         unreachable: None,
         version: None,
         local_site: None,
+        relay_node: false,
         site_view: Vec::new(),
         relay_nodes: Vec::new(),
         caches: Vec::new(),
@@ -127,6 +132,7 @@ async fn read_site(
     };
     snapshot.version = info.version().map(str::to_owned);
     snapshot.local_site = info.local_site().map(str::to_owned);
+    snapshot.relay_node = info.is_relay_node();
     snapshot.site_view = info.sites_view();
     snapshot.relay_nodes = info.relay_nodes();
     let backups = caches
@@ -195,8 +201,8 @@ impl Snapshot {
     }
 
     /// The snapshot as the JSON document of `xsite watch --once --output json`:
-    /// `{"sites": {SITE: {"reachable", "unreachable", "version", "local_site", "site_view",
-    /// "relay_nodes", "caches": {CACHE: {"backups": {SITE: {"status", "nodes": {NODE: STATUS}}},
+    /// `{"sites": {SITE: {"reachable", "unreachable", "version", "local_site", "relay_node",
+    /// "site_view", "relay_nodes", "caches": {CACHE: {"backups": {SITE: {"status", "nodes": {NODE: STATUS}}},
     /// "push": {SITE: STATUS}}}}}}`; a part that could not be read is `{"error": "…"}`.
     pub fn to_json(&self) -> Value {
         let mut sites = Map::new();
@@ -238,6 +244,7 @@ impl Snapshot {
                     "unreachable": site.unreachable,
                     "version": site.version,
                     "local_site": site.local_site,
+                    "relay_node": site.relay_node,
                     "site_view": site.site_view,
                     "relay_nodes": site.relay_nodes,
                     "caches": caches,
@@ -318,6 +325,7 @@ mod tests {
             unreachable: None,
             version: Some("15.0.21.Final".to_owned()),
             local_site: Some(name.to_owned()),
+            relay_node: true,
             site_view: vec!["site-a".to_owned(), "site-b".to_owned()],
             relay_nodes: vec![format!("{name}-0")],
             caches: vec![CacheSnapshot {
@@ -375,7 +383,7 @@ mod tests {
             snapshot.to_json(),
             json!({"sites": {"site-a": {
                 "reachable": true, "unreachable": null, "version": "15.0.21.Final",
-                "local_site": "site-a", "site_view": ["site-a", "site-b"], "relay_nodes": ["site-a-0"],
+                "local_site": "site-a", "relay_node": true, "site_view": ["site-a", "site-b"], "relay_nodes": ["site-a-0"],
                 "caches": {"work": {
                     "backups": {"site-b": {"status": "mixed", "nodes": {"n1": "online", "n2": "offline"}}},
                     "push": {"site-b": "OK"}}}}}})

@@ -155,11 +155,21 @@ fn site_lines(site: &SiteSnapshot) -> Vec<Line<'static>> {
                 site.local_site.as_deref().unwrap_or("?")
             )),
         ]));
-        lines.push(Line::raw(format!(
-            "  sites view: {}; relay nodes: {}",
-            list_or_none(&site.site_view),
-            list_or_none(&site.relay_nodes)
-        )));
+        lines.push(Line::raw(
+            if site.relay_node || !site.site_view.is_empty() {
+                format!(
+                    "  sites view: {}; relay nodes: {}",
+                    list_or_none(&site.site_view),
+                    list_or_none(&site.relay_nodes)
+                )
+            } else {
+                // Only a relay node sees the other sites: an empty view here says nothing of the link.
+                format!(
+                    "  sites view: not seen from this node (not a relay node; relay nodes: {})",
+                    list_or_none(&site.relay_nodes)
+                )
+            },
+        ));
         for cache in &site.caches {
             let mut spans = vec![Span::raw(format!("  {:<24}", cache.cache))];
             match &cache.backups {
@@ -455,4 +465,52 @@ fn clock(at: SystemTime) -> String {
         secs / 60 % 60,
         secs % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[Line<'_>]) -> String {
+        lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    /// A node that is not its site's relay node answers an empty sites view: the view says the
+    /// link was not seen from there, not that the other site is gone.
+    #[test]
+    fn an_empty_view_from_a_node_that_is_not_a_relay_node_is_not_a_link_down() {
+        let mut site = SiteSnapshot {
+            site: "site-a".to_owned(),
+            unreachable: None,
+            version: Some("15.0.21.Final".to_owned()),
+            local_site: Some("site-a".to_owned()),
+            relay_node: false,
+            site_view: Vec::new(),
+            relay_nodes: vec!["site-a-1".to_owned()],
+            caches: Vec::new(),
+        };
+        let shown = text(&site_lines(&site));
+        assert!(
+            shown.contains(
+                "sites view: not seen from this node (not a relay node; relay nodes: site-a-1)"
+            ),
+            "{shown}"
+        );
+        site.relay_node = true;
+        site.site_view = vec!["site-a".to_owned(), "site-b".to_owned()];
+        let shown = text(&site_lines(&site));
+        assert!(
+            shown.contains("sites view: site-a, site-b; relay nodes: site-a-1"),
+            "{shown}"
+        );
+    }
 }

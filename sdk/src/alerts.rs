@@ -133,6 +133,8 @@ pub struct RuleSet {
 #[error("Infinispan {0} is not served: alert rules exist for 14.0, 15.x and 16.x")]
 pub struct UnsupportedVersion(pub String);
 
+/// The JGroups sites-view metric (16.0 on).
+const SITE_VIEW_METRIC: &str = "jgroups_site_view_status";
 const DESCRIPTION_BACKUP: &str = "Writes to this cache no longer reach the site, and the sites drift apart. Read both sites with `xsite runbook status`; once the site is back, synchronize it (`xsite runbook synchronize` / `resync`) before bringing it online.";
 const DESCRIPTION_FAILING: &str = "Requests to the site fail; with a take-offline policy the backup goes offline after enough failures, and under SYNC with FAIL each write fails meanwhile. Check the link and the other site.";
 const DESCRIPTION_VIEW: &str = "The site left the JGroups sites view: nothing can be replicated to it. Check the other site and the link; `xsite watch` shows both sites.";
@@ -167,7 +169,7 @@ impl RuleSet {
                     backup_failing(Selector::Name("infinispan_x_site_admin_failures_count")),
                     Rule {
                         alert: "XsiteSiteNotInView",
-                        selector: Selector::Name("jgroups_site_view_status"),
+                        selector: Selector::Name(SITE_VIEW_METRIC),
                         condition: "== 0",
                         hold: "1m",
                         severity: "critical",
@@ -193,6 +195,33 @@ impl RuleSet {
             not_covered,
             unchecked,
         })
+    }
+
+    /// What a scrape of this version's `/metrics` (its metric names) contradicts in these rules:
+    /// a rule whose metric is not among `names`, and the sites-view metric present where the
+    /// rules say the version has none (or absent where a rule reads it). Empty: the rules fit.
+    pub fn mismatches<'a>(&self, names: impl IntoIterator<Item = &'a str> + Clone) -> Vec<String> {
+        let mut found = Vec::new();
+        for rule in &self.rules {
+            if !names.clone().into_iter().any(|n| rule.selector.matches(n)) {
+                found.push(format!(
+                    "{}: {} reads {}, which the server does not answer",
+                    self.version.text,
+                    rule.alert,
+                    rule.selector.promql()
+                ));
+            }
+        }
+        let has_view = names.into_iter().any(|n| n == SITE_VIEW_METRIC);
+        if has_view != (self.names == MetricNames::Labelled) {
+            found.push(format!(
+                "{}: {SITE_VIEW_METRIC} {} while the rules use {:?} names",
+                self.version.text,
+                if has_view { "answered" } else { "not answered" },
+                self.names
+            ));
+        }
+        found
     }
 
     /// A Prometheus rules file (`groups:`), with what it cannot cover as comments.
@@ -305,17 +334,15 @@ mod tests {
             let names = scraped(version);
             let set = RuleSet::for_version(&ServerVersion::parse(version).unwrap()).unwrap();
             assert!(set.unchecked.is_none(), "{version}");
-            for rule in &set.rules {
-                assert!(
-                    names.iter().any(|n| rule.selector.matches(n)),
-                    "{version}: {} reads {}, which the server does not answer",
-                    rule.alert,
-                    rule.selector.promql()
-                );
-            }
-            // And the view metric is absent where the rules say so.
-            let has_view = names.iter().any(|n| n == "jgroups_site_view_status");
-            assert_eq!(has_view, set.names == MetricNames::Labelled, "{version}");
+            let mismatches = set.mismatches(names.iter().map(String::as_str));
+            assert!(mismatches.is_empty(), "{mismatches:?}");
+            // And a scrape without the rules' metrics is caught.
+            let unrelated = ["jvm_memory_used_bytes"];
+            assert_eq!(
+                set.mismatches(unrelated).len(),
+                set.rules.len() + usize::from(set.names == MetricNames::Labelled),
+                "{version}"
+            );
         }
     }
 

@@ -229,19 +229,7 @@ async fn alert_rules_read_live_metrics(target: &Grid) -> CaseResult {
         "no metric in /metrics: {:?}",
         &text[..text.len().min(500)]
     );
-    for rule in &rules.rules {
-        ensure!(
-            names.iter().any(|n| rule.selector.matches(n)),
-            "{version}: {} reads {}, which /metrics does not answer",
-            rule.alert,
-            rule.selector.promql()
-        );
-    }
-    let has_view = names.contains(&"jgroups_site_view_status");
-    ensure!(
-        has_view == (rules.names == xsite::alerts::MetricNames::Labelled),
-        "{version}: jgroups_site_view_status present: {has_view}; rules use {:?}",
-        rules.names
-    );
+    let mismatches = rules.mismatches(names.iter().copied());
+    ensure!(mismatches.is_empty(), "{mismatches:?}");
     Ok(())
 }

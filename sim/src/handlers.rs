@@ -55,7 +55,11 @@ async fn answer(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
     while ctx.faults.unresponsive() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    if let Some((status, body)) = ctx.faults.take_injection() {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path(), |pq| pq.as_str());
+    if let Some((status, body)) = ctx.faults.take_injection(target) {
         return if body.is_empty() {
             empty(status)
         } else if serde_json::from_str::<Value>(&body).is_ok() {

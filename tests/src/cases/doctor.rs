@@ -99,6 +99,11 @@ pub(super) fn cases() -> Vec<Case> {
             "xsite doctor (simulator: a push of work ended in ERROR, link cut)",
             push_error
         ),
+        case!(
+            "doctor_unreadable",
+            "xsite doctor (simulator: work's push status answers 500 on site-a)",
+            unreadable
+        ),
     ]
 }
 
@@ -725,4 +730,39 @@ async fn push_error(target: &Grid) -> CaseResult {
     .await;
     failing.shutdown().await;
     outcome
+}
+
+/// One read of one cache failing (the simulator answers 500 to it): that cache's finding, and
+/// the rest of the report as on a clean grid.
+async fn unreadable(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("the real servers answer the push status");
+    };
+    let failing = Grid::with_simulator(sim.options().clone()).await?;
+    failing
+        .sim()
+        .expect("a simulator")
+        .site_a()
+        .inject_response_on(
+            &format!("/caches/{CACHE}/x-site/backups?action=push-state-status"),
+            500,
+            "ISPN000000: injected",
+            usize::MAX,
+        );
+    let report = diagnose(&sites(&failing)).await;
+    failing.shutdown().await;
+    ensure!(
+        problems(&report) == one(Check::Unreadable, SITE_A, Some(CACHE)),
+        "{:?}",
+        report.findings
+    );
+    let finding = report.of(Check::Unreadable).next().expect("checked");
+    ensure!(
+        finding
+            .message
+            .starts_with("its push status could not be read: ")
+            && finding.message.contains("500"),
+        "{finding:?}"
+    );
+    Ok(())
 }

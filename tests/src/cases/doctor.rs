@@ -90,6 +90,21 @@ pub(super) fn cases() -> Vec<Case> {
             owners_differ
         ),
         case!(
+            "doctor_chunk_size",
+            "xsite doctor (work recreated on site-b with state-transfer chunk-size 32)",
+            chunk_size
+        ),
+        case!(
+            "doctor_cache_mode",
+            "xsite doctor (work recreated on site-b in mode ASYNC)",
+            cache_mode
+        ),
+        case!(
+            "doctor_backup_unknown_site",
+            "xsite doctor (work recreated on site-b backing up to site-c)",
+            backup_unknown_site
+        ),
+        case!(
             "doctor_push_sending",
             "xsite doctor (simulator: a push of work held SENDING)",
             push_sending
@@ -662,6 +677,99 @@ async fn owners_differ(target: &Grid) -> CaseResult {
                 && differ[0].1.contains("owners"),
             "{:?}",
             report.findings
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn chunk_size(target: &Grid) -> CaseResult {
+    let config = changed_config("SYNC", |c| {
+        c["state-transfer"]["chunk-size"] = 32.into();
+        c["backups"][SITE_A]["backup"]["state-transfer"]["chunk-size"] = 32.into();
+    });
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+        let chunks: Vec<_> = report
+            .of(Check::ChunkSize)
+            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
+            .collect();
+        let on_b = |message: &str| {
+            (
+                Some(SITE_B.to_owned()),
+                Some(CACHE.to_owned()),
+                message.to_owned(),
+            )
+        };
+        ensure!(
+            chunks
+                == [
+                    on_b("state-transfer chunk-size is 32; the Keycloak 24 multi-site guide prescribes 16"),
+                    on_b("the backup to site-a: state-transfer chunk-size is 32; the Keycloak 24 multi-site guide prescribes 16"),
+                ],
+            "{:?}",
+            report.findings
+        );
+        // Not a setting the two sites must share.
+        ensure!(
+            report.of(Check::SitesDiffer).count() == 0,
+            "{:?}",
+            report.findings
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn cache_mode(target: &Grid) -> CaseResult {
+    let config = changed_config("SYNC", |c| c["mode"] = "ASYNC".into());
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+        let modes: Vec<_> = report
+            .of(Check::CacheMode)
+            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            modes
+                == [(
+                    Some(SITE_B.to_owned()),
+                    Some(CACHE.to_owned()),
+                    "the cache is a distributed-cache in mode ASYNC; the Keycloak 24 multi-site guide prescribes a distributed-cache in mode SYNC".to_owned()
+                )],
+            "{:?}",
+            report.findings
+        );
+        let differ: Vec<_> = report
+            .of(Check::SitesDiffer)
+            .map(|f| (f.cache.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            differ.len() == 1
+                && differ[0].0.as_deref() == Some(CACHE)
+                && differ[0].1.contains("mode"),
+            "{:?}",
+            report.findings
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn backup_unknown_site(target: &Grid) -> CaseResult {
+    let config = harness_cache_config(CACHE, Some(("site-c", "SYNC")));
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        let found = problems(&report);
+        let mut expected = one(Check::BackupMissing, SITE_B, Some(CACHE));
+        expected.extend(one(Check::BackupUnknownSite, SITE_B, Some(CACHE)));
+        ensure!(found == expected, "{:?}", report.findings);
+        let finding = report.of(Check::BackupUnknownSite).next().expect("checked");
+        ensure!(
+            finding.message
+                == "work on site-b backs up to 'site-c', which is neither a configured site nor in the sites view",
+            "{finding:?}"
         );
         Ok(())
     })

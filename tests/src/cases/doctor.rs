@@ -115,6 +115,11 @@ pub(super) fn cases() -> Vec<Case> {
             push_error
         ),
         case!(
+            "doctor_site_view",
+            "xsite doctor (simulator: the cross-site link cut, each view holds its own site only)",
+            site_view
+        ),
+        case!(
             "doctor_unreadable",
             "xsite doctor (simulator: work's push status answers 500 on site-a)",
             unreadable
@@ -870,6 +875,29 @@ async fn unreadable(target: &Grid) -> CaseResult {
             .message
             .starts_with("its push status could not be read: ")
             && finding.message.contains("500"),
+        "{finding:?}"
+    );
+    Ok(())
+}
+
+/// The cross-site link cut (the simulator; the real harness cannot split the view through REST):
+/// each site misses the other in its sites view.
+async fn site_view(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("the real harness cannot cut the cross-site link");
+    };
+    let split = Grid::with_simulator(sim.options().clone()).await?;
+    split.sim().expect("a simulator").cut_link();
+    let report = diagnose(&sites(&split)).await;
+    split.shutdown().await;
+    let mut expected = one(Check::SiteView, SITE_A, None);
+    expected.extend(one(Check::SiteView, SITE_B, None));
+    ensure!(problems(&report) == expected, "{:?}", report.findings);
+    let finding = report.of(Check::SiteView).next().expect("checked");
+    ensure!(
+        finding
+            .message
+            .starts_with("site-b is not in site-a's sites view [site-a] (relay nodes: "),
         "{finding:?}"
     );
     Ok(())

@@ -13,6 +13,8 @@ struct State {
 
 #[derive(Debug)]
 struct Injection {
+    /// Only requests whose path and query contain this answer the injection; `None`: every one.
+    matching: Option<String>,
     status: u16,
     body: String,
     remaining: usize,
@@ -45,19 +47,29 @@ impl Faults {
         self.lock().unresponsive
     }
 
-    /// Makes the next `count` responses answer `status` with `body`, replacing any earlier injection.
-    pub(crate) fn inject(&self, status: u16, body: String, count: usize) {
+    /// Makes the next `count` responses (to requests whose path and query contain `matching`,
+    /// when given) answer `status` with `body`, replacing any earlier injection.
+    pub(crate) fn inject(&self, matching: Option<String>, status: u16, body: String, count: usize) {
         self.lock().injected = (count > 0).then_some(Injection {
+            matching,
             status,
             body,
             remaining: count,
         });
     }
 
-    /// Consumes one injected response, if any is pending.
-    pub(crate) fn take_injection(&self) -> Option<(u16, String)> {
+    /// Consumes one injected response for a request to `target` (path and query), if any is
+    /// pending for it.
+    pub(crate) fn take_injection(&self, target: &str) -> Option<(u16, String)> {
         let mut s = self.lock();
         let inj = s.injected.as_mut()?;
+        if inj
+            .matching
+            .as_deref()
+            .is_some_and(|fragment| !target.contains(fragment))
+        {
+            return None;
+        }
         inj.remaining -= 1;
         let out = (inj.status, inj.body.clone());
         if inj.remaining == 0 {

@@ -55,7 +55,11 @@ async fn answer(ctx: &Arc<SiteCtx>, req: Request) -> Reply {
     while ctx.faults.unresponsive() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    if let Some((status, body)) = ctx.faults.take_injection() {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path(), |pq| pq.as_str());
+    if let Some((status, body)) = ctx.faults.take_injection(target) {
         return if body.is_empty() {
             empty(status)
         } else if serde_json::from_str::<Value>(&body).is_ok() {
@@ -475,7 +479,11 @@ fn cache_config(ctx: &SiteCtx, cache: &str) -> Reply {
                 );
                 backup.insert("timeout".into(), json!(b.timeout));
                 put(&mut backup, "failure-policy", &b.failure_policy);
-                backup.insert("state-transfer".into(), json!({"chunk-size": b.chunk_size}));
+                let mut transfer = json!({"chunk-size": b.chunk_size});
+                if b.mode == Mode::Auto {
+                    transfer["mode"] = json!(b.mode.as_str());
+                }
+                backup.insert("state-transfer".into(), transfer);
                 backups.insert(b.site.clone(), json!({ "backup": backup }));
             }
             dist.insert("backups".into(), Value::Object(backups));
@@ -558,12 +566,17 @@ fn create_cache(ctx: &SiteCtx, req: &Req, cache: &str) -> Reply {
                     ),
                 );
             }
-            if let Some(chunk) = config_text(
-                config
-                    .get("state-transfer")
-                    .and_then(|t| t.get("chunk-size")),
-            ) {
+            let transfer = config.get("state-transfer");
+            if let Some(chunk) = config_text(transfer.and_then(|t| t.get("chunk-size"))) {
                 backup.chunk_size = chunk;
+            }
+            match config_text(transfer.and_then(|t| t.get("mode"))).as_deref() {
+                None | Some("MANUAL") => {}
+                Some("AUTO") if backup.sync => {
+                    return text(400, AUTO_WITH_SYNC);
+                }
+                Some("AUTO") => backup.mode = Mode::Auto,
+                Some(other) => return text(400, unknown_mode(other)),
             }
             backups.push(backup);
         }
@@ -767,26 +780,25 @@ fn update_take_offline(w: &mut World, idx: usize, cache: &str, site: &str, body:
     empty(204)
 }
 
+/// What the server answers for the state-transfer mode of a SYNC backup.
+const AUTO_WITH_SYNC: &str =
+    "ISPN000634: Cross-site automatic state transfer is not compatible with SYNC backup strategy.";
+
+/// What the server answers for a state-transfer mode that is neither MANUAL nor AUTO.
+fn unknown_mode(mode: &str) -> String {
+    format!("No enum constant org.infinispan.configuration.cache.XSiteStateTransferMode.{mode}")
+}
+
 fn set_mode(w: &mut World, idx: usize, cache: &str, site: &str, mode: &str) -> Reply {
     let mode = match mode {
         "MANUAL" => Mode::Manual,
         "AUTO" => Mode::Auto,
-        other => {
-            return text(
-                400,
-                format!(
-                    "No enum constant org.infinispan.configuration.cache.XSiteStateTransferMode.{other}"
-                ),
-            );
-        }
+        other => return text(400, unknown_mode(other)),
     };
     let b = w.backup_mut(idx, cache, site).expect("checked");
     // A real server refuses any mode on a SYNC backup, even the MANUAL it already has.
     if b.sync {
-        return text(
-            400,
-            "ISPN000634: Cross-site automatic state transfer is not compatible with SYNC backup strategy.",
-        );
+        return text(400, AUTO_WITH_SYNC);
     }
     if b.mode == mode {
         return empty(304);

@@ -418,13 +418,24 @@ impl SiteHandle {
     /// The next `count` requests to the site answer `status` with an empty body, before routing and
     /// authentication (as a proxy or an overloaded server would). Replaces an earlier injection.
     pub fn inject_status(&self, status: u16, count: usize) {
-        self.ctx.faults.inject(status, String::new(), count);
+        self.ctx.faults.inject(None, status, String::new(), count);
     }
 
     /// Like [`SiteHandle::inject_status`], with a body; a body that parses as JSON is sent as `application/json`,
     /// any other without a content type (like the server's error texts).
     pub fn inject_response(&self, status: u16, body: &str, count: usize) {
-        self.ctx.faults.inject(status, body.to_string(), count);
+        self.ctx
+            .faults
+            .inject(None, status, body.to_string(), count);
+    }
+
+    /// Like [`SiteHandle::inject_response`], for the requests whose path and query contain
+    /// `matching` only (e.g. `/caches/work/x-site/backups?action=push-state-status`); the others
+    /// are answered as usual. Inject a `count` of 0 to lift it.
+    pub fn inject_response_on(&self, matching: &str, status: u16, body: &str, count: usize) {
+        self.ctx
+            .faults
+            .inject(Some(matching.to_owned()), status, body.to_string(), count);
     }
 
     /// While `on`, `take-offline` of `cache` towards `site` (per cache or container-wide) answers success but the

@@ -193,3 +193,47 @@ fn unreadable_ca_files_are_config_errors() {
         "{err}"
     );
 }
+
+/// `xsite doctor` names the site whose connection trusts any certificate, and only that one
+/// (the other trusts the server's CA); neither is plain http.
+#[tokio::test]
+async fn doctor_names_the_site_that_trusts_all() {
+    use xsite::doctor::{self, Check, Options};
+    use xsite::runbook::{Site, Sites};
+    let pki = Pki::new();
+    let (url, _) = https_server(&pki, None).await;
+    let sites = Sites::new([
+        Site {
+            name: "site-a".to_owned(),
+            client: builder(&url).trust_all(true).build().unwrap(),
+        },
+        Site {
+            name: "site-b".to_owned(),
+            client: builder(&url).ca_pem(pki.ca_pem.clone()).build().unwrap(),
+        },
+    ]);
+    let options = Options {
+        timeout: std::time::Duration::from_secs(20),
+    };
+    let report = doctor::diagnose(&sites, &xsite::CacheSet::custom(["work"]), &options).await;
+    let trust_all: Vec<_> = report
+        .of(Check::TrustAll)
+        .map(|f| (f.site.clone(), f.message.clone()))
+        .collect();
+    assert_eq!(
+        trust_all,
+        [(
+            Some("site-a".to_owned()),
+            format!("the connection to {url}/rest trusts any certificate")
+        )],
+        "{:?}",
+        report.findings
+    );
+    assert_eq!(
+        report.of(Check::PlainHttp).count(),
+        0,
+        "{:?}",
+        report.findings
+    );
+    assert!(!report.ok());
+}

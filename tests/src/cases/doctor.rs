@@ -59,6 +59,71 @@ pub(super) fn cases() -> Vec<Case> {
             "xsite doctor (the observer user on site-a)",
             observer
         ),
+        case!(
+            "doctor_wrong_password",
+            "xsite doctor (a wrong password for site-b)",
+            wrong_password
+        ),
+        case!(
+            "doctor_site_names_swapped",
+            "xsite doctor (site-a named site-b and site-b named site-a)",
+            site_names_swapped
+        ),
+        case!(
+            "doctor_push_left",
+            "xsite doctor (a push of work to site-b ended OK, its status left)",
+            push_left
+        ),
+        case!(
+            "doctor_take_offline_never",
+            "xsite doctor (work recreated on site-b with failure-policy FAIL, take-offline 0/0)",
+            take_offline_never
+        ),
+        case!(
+            "doctor_state_transfer_auto",
+            "xsite doctor (work recreated on site-b with an ASYNC backup in state-transfer mode AUTO)",
+            state_transfer_auto
+        ),
+        case!(
+            "doctor_owners_differ",
+            "xsite doctor (work recreated on site-b with owners 1)",
+            owners_differ
+        ),
+        case!(
+            "doctor_chunk_size",
+            "xsite doctor (work recreated on site-b with state-transfer chunk-size 32)",
+            chunk_size
+        ),
+        case!(
+            "doctor_cache_mode",
+            "xsite doctor (work recreated on site-b in mode ASYNC)",
+            cache_mode
+        ),
+        case!(
+            "doctor_backup_unknown_site",
+            "xsite doctor (work recreated on site-b backing up to site-c)",
+            backup_unknown_site
+        ),
+        case!(
+            "doctor_push_sending",
+            "xsite doctor (simulator: a push of work held SENDING)",
+            push_sending
+        ),
+        case!(
+            "doctor_push_error",
+            "xsite doctor (simulator: a push of work ended in ERROR, link cut)",
+            push_error
+        ),
+        case!(
+            "doctor_site_view",
+            "xsite doctor (simulator: the cross-site link cut, each view holds its own site only)",
+            site_view
+        ),
+        case!(
+            "doctor_unreadable",
+            "xsite doctor (simulator: work's push status answers 500 on site-a)",
+            unreadable
+        ),
     ]
 }
 
@@ -392,6 +457,448 @@ async fn observer(target: &Grid) -> CaseResult {
         problems(&report) == one(Check::SiteForbidden, SITE_A, None),
         "{:?}",
         report.findings
+    );
+    Ok(())
+}
+
+async fn wrong_password(target: &Grid) -> CaseResult {
+    let wrong = target.client_as(
+        SITE_B,
+        xsite::Credentials::password(target.username.clone(), "not-the-password"),
+    );
+    let sites = Sites::new([
+        Site {
+            name: SITE_A.to_owned(),
+            client: target.a(),
+        },
+        Site {
+            name: SITE_B.to_owned(),
+            client: wrong,
+        },
+    ]);
+    let report = diagnose(&sites).await;
+    ensure!(
+        problems(&report) == one(Check::SiteUnauthenticated, SITE_B, None),
+        "{:?}",
+        report.findings
+    );
+    Ok(())
+}
+
+/// Each server under the other's name: both report the name they have, and the doctor says so
+/// on each site. (The backups then point to the site's own configured name: every cache also
+/// lacks a backup to the "other" site, as configured.)
+async fn site_names_swapped(target: &Grid) -> CaseResult {
+    let sites = Sites::new([
+        Site {
+            name: SITE_A.to_owned(),
+            client: target.b(),
+        },
+        Site {
+            name: SITE_B.to_owned(),
+            client: target.a(),
+        },
+    ]);
+    let report = diagnose(&sites).await;
+    let named: Vec<(Option<String>, String)> = report
+        .of(Check::SiteName)
+        .map(|f| (f.site.clone(), f.message.clone()))
+        .collect();
+    ensure!(
+        named
+            == [
+                (
+                    Some(SITE_A.to_owned()),
+                    format!(
+                        "the server at {} calls its site '{SITE_B}', not {SITE_A}",
+                        target.b().base_url()
+                    )
+                ),
+                (
+                    Some(SITE_B.to_owned()),
+                    format!(
+                        "the server at {} calls its site '{SITE_A}', not {SITE_B}",
+                        target.a().base_url()
+                    )
+                ),
+            ],
+        "{:?}",
+        report.findings
+    );
+    let others: Vec<_> = problems(&report)
+        .into_iter()
+        .filter(|(check, _, _)| *check != Check::SiteName.as_str())
+        .collect();
+    ensure!(
+        others
+            .iter()
+            .all(|(check, _, _)| *check == Check::BackupMissing.as_str()),
+        "{:?}",
+        report.findings
+    );
+    Ok(())
+}
+
+async fn push_left(target: &Grid) -> CaseResult {
+    let a = target.a();
+    let work = a.cache(CACHE);
+    work.xsite().push_state(SITE_B).await?;
+    with_restore(
+        async {
+            crate::eventually(
+                "the push of work to site-b ends",
+                Duration::from_secs(60),
+                || async {
+                    let statuses = work.xsite().push_state_status().await?;
+                    Ok(match statuses.get(SITE_B) {
+                        Some(xsite::PushStateStatus::Sending) => None,
+                        other => Some(other.cloned()),
+                    })
+                },
+            )
+            .await?;
+            let report = diagnose(&sites(target)).await;
+            ensure!(
+                problems(&report) == one(Check::PushLeft, SITE_A, Some(CACHE)),
+                "{:?}",
+                report.findings
+            );
+            let finding = report.of(Check::PushLeft).next().expect("checked");
+            ensure!(
+                finding.message == "the push status of work from site-a to site-b is OK",
+                "{finding:?}"
+            );
+            Ok(())
+        },
+        async {
+            work.xsite().clear_push_state_status().await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// `harness_cache_config` for `CACHE` backing up to site-a, changed by `change`.
+fn changed_config(
+    strategy: &str,
+    change: impl FnOnce(&mut serde_json::Value),
+) -> serde_json::Value {
+    let mut config = harness_cache_config(CACHE, Some((SITE_A, strategy)));
+    change(&mut config["distributed-cache"]);
+    config
+}
+
+/// Recreates `CACHE` on site-b with `config`, runs `check`, and recreates it as the grid has it.
+async fn with_cache_on_b<F>(target: &Grid, config: serde_json::Value, check: F) -> CaseResult
+where
+    F: std::future::Future<Output = CaseResult>,
+{
+    let b = target.b();
+    b.cache(CACHE).destroy().await?;
+    let created = b.cache(CACHE).create(&config).await;
+    let outcome = match created {
+        Ok(()) => check.await,
+        Err(e) => Err(format!("creating {CACHE} on site-b with {config}: {e}").into()),
+    };
+    outcome.and(recreate(&b, SITE_A).await)
+}
+
+async fn take_offline_never(target: &Grid) -> CaseResult {
+    let config = changed_config("SYNC", |c| {
+        c["backups"][SITE_A]["backup"]["failure-policy"] = "FAIL".into();
+    });
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        ensure!(
+            problems(&report) == one(Check::TakeOfflineNever, SITE_B, Some(CACHE)),
+            "{:?}",
+            report.findings
+        );
+        let finding = report.of(Check::TakeOfflineNever).next().expect("checked");
+        ensure!(
+            finding.message.contains("(after_failures 0, min_wait 0)"),
+            "{finding:?}"
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn state_transfer_auto(target: &Grid) -> CaseResult {
+    let config = changed_config("ASYNC", |c| {
+        c["backups"][SITE_A]["backup"]["state-transfer"]["mode"] = "AUTO".into();
+    });
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        ensure!(
+            problems(&report) == one(Check::BackupStrategy, SITE_B, Some(CACHE)),
+            "{:?}",
+            report.findings
+        );
+        let auto: Vec<_> = report
+            .of(Check::StateTransferMode)
+            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            auto == [(
+                Some(SITE_B.to_owned()),
+                Some(CACHE.to_owned()),
+                "the state transfer of work from site-b to site-a is AUTO".to_owned()
+            )],
+            "{:?}",
+            report.findings
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn owners_differ(target: &Grid) -> CaseResult {
+    let config = changed_config("SYNC", |c| c["owners"] = 1.into());
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+        let owners: Vec<_> = report
+            .of(Check::Owners)
+            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            owners
+                == [(
+                    Some(SITE_B.to_owned()),
+                    Some(CACHE.to_owned()),
+                    "owners is 1; the Keycloak 24 multi-site guide prescribes 2".to_owned()
+                )],
+            "{:?}",
+            report.findings
+        );
+        let differ: Vec<_> = report
+            .of(Check::SitesDiffer)
+            .map(|f| (f.cache.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            differ.len() == 1
+                && differ[0].0.as_deref() == Some(CACHE)
+                && differ[0].1.contains("owners"),
+            "{:?}",
+            report.findings
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn chunk_size(target: &Grid) -> CaseResult {
+    let config = changed_config("SYNC", |c| {
+        c["state-transfer"]["chunk-size"] = 32.into();
+        c["backups"][SITE_A]["backup"]["state-transfer"]["chunk-size"] = 32.into();
+    });
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+        let chunks: Vec<_> = report
+            .of(Check::ChunkSize)
+            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
+            .collect();
+        let on_b = |message: &str| {
+            (
+                Some(SITE_B.to_owned()),
+                Some(CACHE.to_owned()),
+                message.to_owned(),
+            )
+        };
+        ensure!(
+            chunks
+                == [
+                    on_b("state-transfer chunk-size is 32; the Keycloak 24 multi-site guide prescribes 16"),
+                    on_b("the backup to site-a: state-transfer chunk-size is 32; the Keycloak 24 multi-site guide prescribes 16"),
+                ],
+            "{:?}",
+            report.findings
+        );
+        // Not a setting the two sites must share.
+        ensure!(
+            report.of(Check::SitesDiffer).count() == 0,
+            "{:?}",
+            report.findings
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn cache_mode(target: &Grid) -> CaseResult {
+    let config = changed_config("SYNC", |c| c["mode"] = "ASYNC".into());
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        ensure!(problems(&report).is_empty(), "{:?}", report.findings);
+        let modes: Vec<_> = report
+            .of(Check::CacheMode)
+            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            modes
+                == [(
+                    Some(SITE_B.to_owned()),
+                    Some(CACHE.to_owned()),
+                    "the cache is a distributed-cache in mode ASYNC; the Keycloak 24 multi-site guide prescribes a distributed-cache in mode SYNC".to_owned()
+                )],
+            "{:?}",
+            report.findings
+        );
+        let differ: Vec<_> = report
+            .of(Check::SitesDiffer)
+            .map(|f| (f.cache.clone(), f.message.clone()))
+            .collect();
+        ensure!(
+            differ.len() == 1
+                && differ[0].0.as_deref() == Some(CACHE)
+                && differ[0].1.contains("mode"),
+            "{:?}",
+            report.findings
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn backup_unknown_site(target: &Grid) -> CaseResult {
+    let config = harness_cache_config(CACHE, Some(("site-c", "SYNC")));
+    with_cache_on_b(target, config, async {
+        let report = diagnose(&sites(target)).await;
+        let found = problems(&report);
+        let mut expected = one(Check::BackupMissing, SITE_B, Some(CACHE));
+        expected.extend(one(Check::BackupUnknownSite, SITE_B, Some(CACHE)));
+        ensure!(found == expected, "{:?}", report.findings);
+        let finding = report.of(Check::BackupUnknownSite).next().expect("checked");
+        ensure!(
+            finding.message
+                == "work on site-b backs up to 'site-c', which is neither a configured site nor in the sites view",
+            "{finding:?}"
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// A simulator whose pushes stay SENDING until cancelled (a push delay no case waits for).
+async fn push_sending(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("a real push of an empty cache ends before one read can see it");
+    };
+    let options = xsite_sim::SimOptions {
+        push_delay: Duration::from_secs(3600),
+        ..sim.options().clone()
+    };
+    let held = Grid::with_simulator(options).await?;
+    let work = held.a().cache(CACHE);
+    let outcome = async {
+        work.xsite().push_state(SITE_B).await?;
+        let report = diagnose(&sites(&held)).await;
+        ensure!(
+            problems(&report) == one(Check::PushSending, SITE_A, Some(CACHE)),
+            "{:?}",
+            report.findings
+        );
+        work.xsite().cancel_push_state(SITE_B).await?;
+        Ok(())
+    }
+    .await;
+    held.shutdown().await;
+    outcome
+}
+
+/// A push that meets a cut link ends in ERROR (the simulator; the real harness cannot cut it).
+async fn push_error(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("the real harness cannot cut the cross-site link");
+    };
+    let failing = Grid::with_simulator(sim.options().clone()).await?;
+    let outcome = async {
+        let grid = failing.sim().expect("a simulator");
+        let work = failing.a().cache(CACHE);
+        grid.cut_link();
+        work.xsite().push_state(SITE_B).await?;
+        crate::eventually(
+            "the push of work to site-b ends",
+            Duration::from_secs(60),
+            || async {
+                let statuses = work.xsite().push_state_status().await?;
+                Ok(match statuses.get(SITE_B) {
+                    Some(xsite::PushStateStatus::Sending) => None,
+                    other => Some(other.cloned()),
+                })
+            },
+        )
+        .await?;
+        grid.heal_link();
+        let report = diagnose(&sites(&failing)).await;
+        ensure!(
+            problems(&report) == one(Check::PushError, SITE_A, Some(CACHE)),
+            "{:?}",
+            report.findings
+        );
+        Ok(())
+    }
+    .await;
+    failing.shutdown().await;
+    outcome
+}
+
+/// One read of one cache failing (the simulator answers 500 to it): that cache's finding, and
+/// the rest of the report as on a clean grid.
+async fn unreadable(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("the real servers answer the push status");
+    };
+    let failing = Grid::with_simulator(sim.options().clone()).await?;
+    failing
+        .sim()
+        .expect("a simulator")
+        .site_a()
+        .inject_response_on(
+            &format!("/caches/{CACHE}/x-site/backups?action=push-state-status"),
+            500,
+            "ISPN000000: injected",
+            usize::MAX,
+        );
+    let report = diagnose(&sites(&failing)).await;
+    failing.shutdown().await;
+    ensure!(
+        problems(&report) == one(Check::Unreadable, SITE_A, Some(CACHE)),
+        "{:?}",
+        report.findings
+    );
+    let finding = report.of(Check::Unreadable).next().expect("checked");
+    ensure!(
+        finding
+            .message
+            .starts_with("its push status could not be read: ")
+            && finding.message.contains("500"),
+        "{finding:?}"
+    );
+    Ok(())
+}
+
+/// The cross-site link cut (the simulator; the real harness cannot split the view through REST):
+/// each site misses the other in its sites view.
+async fn site_view(target: &Grid) -> CaseResult {
+    let Some(sim) = target.sim() else {
+        return target.skip("the real harness cannot cut the cross-site link");
+    };
+    let split = Grid::with_simulator(sim.options().clone()).await?;
+    split.sim().expect("a simulator").cut_link();
+    let report = diagnose(&sites(&split)).await;
+    split.shutdown().await;
+    let mut expected = one(Check::SiteView, SITE_A, None);
+    expected.extend(one(Check::SiteView, SITE_B, None));
+    ensure!(problems(&report) == expected, "{:?}", report.findings);
+    let finding = report.of(Check::SiteView).next().expect("checked");
+    ensure!(
+        finding
+            .message
+            .starts_with("site-b is not in site-a's sites view [site-a] (relay nodes: "),
+        "{finding:?}"
     );
     Ok(())
 }

@@ -252,7 +252,7 @@ fn spawn_load(
             let (cache, key, value) = &keys[(n / 2) % keys.len()];
             let cache = c.cache(cache.as_str());
             let start = Instant::now();
-            let failed = if n % 2 == 0 {
+            let failed = if n.is_multiple_of(2) {
                 cache.get(key).await.is_err()
             } else {
                 cache.put(key, value).await.is_err()
@@ -551,7 +551,7 @@ async fn resync(target: &Grid, args: &Args) -> Res<()> {
             let trail: Vec<String> = changes
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| i % step == 0 || *i == changes.len() - 1)
+                .filter(|(i, _)| i.is_multiple_of(step) || *i == changes.len() - 1)
                 .map(|(_, (t, size))| format!("{:.1} s: {size}", msd(*t, push_sent) / 1000.0))
                 .collect();
             progress_lines.push(format!(

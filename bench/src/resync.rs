@@ -560,6 +560,37 @@ async fn resync(target: &Grid, args: &Args) -> Res<()> {
                 trail.join(", ")
             ));
         }
+        // The runbook's own progress: the entries it reported for the last cache to finish.
+        let reported: Vec<String> = log
+            .iter()
+            .filter_map(|(t, e)| match e {
+                Event::PushProgress {
+                    cache,
+                    entries: Some(entries),
+                    ..
+                } if *cache == last_cache => Some(format!(
+                    "{:.1} s: {} of {}",
+                    msd(*t, push_sent) / 1000.0,
+                    entries.received,
+                    entries.source
+                )),
+                _ => None,
+            })
+            .collect();
+        if !reported.is_empty() {
+            let step = reported.len().div_ceil(12).max(1);
+            let picked: Vec<&str> = reported
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i.is_multiple_of(step) || *i == reported.len() - 1)
+                .map(|(_, r)| r.as_str())
+                .collect();
+            progress_lines.push(format!(
+                "- {total_entries} entries: the runbook's progress for {last_cache} (the last cache to finish; {} SENDING polls with a count): {}",
+                reported.len(),
+                picked.join(", ")
+            ));
+        }
         if let Some(path) = &args.csv {
             let row = crate::plot::Row {
                 series: series.clone(),
@@ -587,7 +618,9 @@ async fn resync(target: &Grid, args: &Args) -> Res<()> {
         }
     }
     if !progress_lines.is_empty() {
-        println!("\n#### Push progress as entries on site-b\n");
+        println!(
+            "\n#### Push progress as entries on site-b (the bench's own reads, and the runbook's)\n"
+        );
         for line in progress_lines {
             println!("{line}");
         }

@@ -554,11 +554,13 @@ async fn resync(target: &Grid, args: &Args) -> Res<()> {
                 .filter(|(i, _)| i.is_multiple_of(step) || *i == changes.len() - 1)
                 .map(|(_, (t, size))| format!("{:.1} s: {size}", msd(*t, push_sent) / 1000.0))
                 .collect();
-            progress_lines.push(format!(
+            if !trail.is_empty() {
+                progress_lines.push(format!(
                 "- {total_entries} entries: site-b's size over the 8 caches after the push was sent (read every {} ms; the stale entries are cleared first): {}",
                 args.progress_ms,
                 trail.join(", ")
             ));
+            }
         }
         // The runbook's own progress: the entries it reported for the last cache to finish.
         let reported: Vec<String> = log

@@ -6,7 +6,9 @@
 //! xsite-bench memory  --xsite BIN (--ispn-cli SCRIPT [--cli-version V] | --no-java) --file F [--runs N]
 //! xsite-bench sdk     [--pairs N] [--rounds R]
 //! xsite-bench fanout  [--runs N]
-//! xsite-bench resync  [--entries 1000,10000] [--push-delay-ms 20] [--stale N]
+//! xsite-bench resync  [--entries 1000,10000] [--push-delay-ms 20] [--stale N] [--keycloak-values]
+//!                     [--load] [--progress-ms MS] [--csv FILE [--series LABEL]]
+//! xsite-bench plot    --csv FILE,… --out FILE.svg
 //! ```
 //!
 //! One module per measurement (`oneshot`, `memory`, `sdk`, `fanout`, `resync`), the statistics and
@@ -24,11 +26,13 @@ mod baseline;
 mod fanout;
 mod memory;
 mod oneshot;
+mod plot;
 mod processes;
 mod report;
 mod resync;
 mod sdk;
 mod target;
+mod volume;
 
 use std::process::ExitCode;
 
@@ -57,6 +61,8 @@ enum Measurement {
     Fanout(fanout::Args),
     /// xsite::runbook::resync end to end, and the time its push-status polling loses.
     Resync(resync::Args),
+    /// Resync time against entries, as an SVG, from the rows `resync --csv` wrote.
+    Plot(plot::Args),
 }
 
 impl Measurement {
@@ -67,6 +73,7 @@ impl Measurement {
             Measurement::Sdk(_) => "sdk",
             Measurement::Fanout(_) => "fanout",
             Measurement::Resync(_) => "resync",
+            Measurement::Plot(_) => "plot",
         }
     }
 }
@@ -95,6 +102,7 @@ fn run(measurement: Measurement) -> Res<()> {
         Measurement::Sdk(args) => sdk::run(&rt, &args),
         Measurement::Fanout(args) => fanout::run(&rt, &args),
         Measurement::Resync(args) => resync::run(&rt, &args),
+        Measurement::Plot(args) => plot::run(&args),
     }
 }
 

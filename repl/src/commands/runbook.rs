@@ -480,10 +480,11 @@ impl Log<'_> {
                 cache,
                 status,
                 elapsed,
+                entries,
             } => {
                 let site = self.receiver.clone().unwrap_or_default();
                 self.progress
-                    .update(self.console, &site, &cache, &status, elapsed);
+                    .update(self.console, &site, &cache, &status, elapsed, entries);
             }
             Event::StepFinished { elapsed, .. } => {
                 self.progress.finish();

@@ -151,20 +151,26 @@ fn is_poll(route: &str) -> bool {
     route.ends_with("?action=push-state-status")
 }
 
+/// The sizes a resync reads while a push sends, to show its progress as entries (as many as the
+/// polls that see SENDING, plus the source's once per cache).
+fn is_entry_count(route: &str) -> bool {
+    route.ends_with("?action=size")
+}
+
 /// Every runbook sends the least its checks need, besides the challenges and the polls; the
 /// table of BENCHMARKS.md is what this prints (`-- --nocapture`).
 #[test]
 fn runbooks_send_the_least_their_checks_need() {
     println!(
-        "| command | site-a | site-b | least (without challenges, polls) | Digest challenges | push-status polls |"
+        "| command | site-a | site-b | least (without challenges, polls) | Digest challenges | push-status polls | entry counts while sending |"
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for floor in floors() {
         let (outcome, counts, out) = count(&floor.line);
         assert_eq!(outcome, Outcome::Ok, "{}: {out}", floor.line);
         let mut sent = [0usize; 2];
         let mut counted = [0usize; 2];
-        let (mut challenges, mut polls) = (0, 0);
+        let (mut challenges, mut polls, mut entry_counts) = (0, 0, 0);
         // Only a resync polls the push status (step 5); the status view reads it once.
         let waits_for_transfer =
             floor.line.contains(" resync ") || floor.line.contains(" synchronize ");
@@ -175,6 +181,8 @@ fn runbooks_send_the_least_their_checks_need() {
                 challenges += n;
             } else if is_poll(route) && waits_for_transfer {
                 polls += n;
+            } else if is_entry_count(route) && waits_for_transfer {
+                entry_counts += n;
             } else {
                 counted[i] += n;
             }
@@ -185,7 +193,7 @@ fn runbooks_send_the_least_their_checks_need() {
             floor.line, floor.why
         );
         println!(
-            "| `{}` | {} | {} | {} = {} ({}) | {challenges} | {polls} |",
+            "| `{}` | {} | {} | {} = {} ({}) | {challenges} | {polls} | {entry_counts} |",
             floor.line,
             sent[0],
             sent[1],

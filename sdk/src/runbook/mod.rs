@@ -18,7 +18,7 @@ mod text;
 
 pub use plan::{Action, Check, Plan, Step, Workflow};
 pub use run::{
-    Cancel, Event, INTERRUPTED, Options, Poll, RunbookError, Site, Sites, cause_chain,
+    Cancel, Event, INTERRUPTED, Options, Poll, PushEntries, RunbookError, Site, Sites, cause_chain,
     detect_cache_set, fence, resync, run_plan,
 };
 pub use status::{CacheRow, Degraded, SiteReport, StatusReport, status};

@@ -208,6 +208,10 @@ pub enum Event {
         status: PushStateStatus,
         /// Time since the push started.
         elapsed: Duration,
+        /// While the push runs: the entries on the receiving site against the source's, read
+        /// with the status (the push status gives no count). `None` once the push is done, or
+        /// when a size could not be read (the push goes on regardless).
+        entries: Option<PushEntries>,
     },
     /// A step reached its postcondition.
     StepFinished {
@@ -216,6 +220,18 @@ pub enum Event {
         /// How long it took.
         elapsed: Duration,
     },
+}
+
+/// The entries a running push has brought so far: the receiving site's size of the cache against
+/// the source site's, both as `GET /rest/v2/caches/{c}?action=size` counts them. The receiving
+/// side was cleared before the push, so its size grows from 0 toward the source's (writes
+/// replicated during the push count too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushEntries {
+    /// Entries on the receiving site.
+    pub received: u64,
+    /// Entries on the source site, read when the push was first seen running.
+    pub source: u64,
 }
 
 /// A workflow that stopped: which step, why, what state each cache was left in, and what to do.
@@ -929,6 +945,14 @@ impl Runner<'_> {
             .or_else(|| started.checked_add(self.options.push_deadline));
         let mut pending: Vec<String> = self.caches().names().to_vec();
         let mut retries: std::collections::HashMap<String, u32> = Default::default();
+        // The receiving site's client, for the entries it holds so far (none if the plan's sites
+        // do not include it: the progress then shows the status alone).
+        let receiver = self
+            .sites
+            .get(backup)
+            .is_some()
+            .then(|| self.client(backup));
+        let mut source_sizes: std::collections::HashMap<String, u64> = Default::default();
         loop {
             let set = CacheSet::custom(pending.clone());
             let outcomes = set
@@ -943,10 +967,17 @@ impl Runner<'_> {
                     .get(backup)
                     .cloned()
                     .ok_or_else(|| stop(format!("{cache} has no push status for {backup}")))?;
+                let entries = match &receiver {
+                    Some(receiver) if status == PushStateStatus::Sending => {
+                        push_entries(&client, receiver, &cache, &mut source_sizes).await
+                    }
+                    _ => None,
+                };
                 (self.observer)(Event::PushProgress {
                     cache: cache.clone(),
                     status: status.clone(),
                     elapsed: started.elapsed(),
+                    entries,
                 });
                 match status {
                     PushStateStatus::Ok => confirmed.push(cache),
@@ -1143,6 +1174,30 @@ fn per_node(status: &SiteStatus, nodes: Option<&NodeStatuses>) -> String {
 /// Mixed and unknown statuses never count as reached: they are retried until the deadline.
 fn is_definite(status: &SiteStatus) -> bool {
     matches!(status, SiteStatus::Online | SiteStatus::Offline)
+}
+
+/// The entries a running push of `cache` has brought: the receiver's size against the source's
+/// (read once per cache and kept in `source_sizes`). `None` when a size cannot be read: progress
+/// is shown without it, the push goes on.
+async fn push_entries(
+    source: &Client,
+    receiver: &Client,
+    cache: &str,
+    source_sizes: &mut std::collections::HashMap<String, u64>,
+) -> Option<PushEntries> {
+    let source_size = match source_sizes.get(cache) {
+        Some(size) => *size,
+        None => {
+            let size = source.cache(cache).size().await.ok()?;
+            source_sizes.insert(cache.to_owned(), size);
+            size
+        }
+    };
+    let received = receiver.cache(cache).size().await.ok()?;
+    Some(PushEntries {
+        received,
+        source: source_size,
+    })
 }
 
 #[cfg(test)]

@@ -178,14 +178,29 @@ async fn diverge_then_resync(target: &Grid, good: &str, stale: &str) -> CaseResu
         "the sites did not diverge"
     );
     let mut pushes = 0;
+    let mut counts = Vec::new();
     runbook::resync(&sites(target), good, stale, &options(), &mut |e| {
-        if matches!(e, Event::PushProgress { .. }) {
+        if let Event::PushProgress { entries, .. } = e {
             pushes += 1;
+            counts.extend(entries);
         }
     })
     .await
     .map_err(|e| e.to_string())?;
     ensure!(pushes >= 8, "push progress was reported ({pushes} events)");
+    // While a cache sends, the progress counts its entries on the stale site against the good
+    // site's 3 (the stale site was cleared first). The simulator's push stays SENDING for its push
+    // delay, so the first poll sees it; a real server may finish these 3 entries before that.
+    ensure!(
+        counts.iter().all(|c| c.source == 3 && c.received <= 3),
+        "entries reported during the push: {counts:?}"
+    );
+    if target.sim().is_some() {
+        ensure!(
+            counts.len() >= 8,
+            "the push progress counted no entries for some caches: {counts:?}"
+        );
+    }
     let after = contents(&stale_client).await?;
     ensure!(
         after == truth,

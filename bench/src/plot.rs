@@ -93,8 +93,8 @@ const COLOURS: [&str; 6] = [
 /// Log-log axes: entries (x) against seconds (y); per series, the whole runbook (solid) and the
 /// transfer alone (dashed).
 pub(crate) fn svg(rows: &[Row]) -> String {
-    let (w, h) = (720.0, 440.0);
-    let (left, right, top, bottom) = (70.0, 230.0, 30.0, 60.0);
+    let (w, h) = (800.0, 440.0);
+    let (left, right, top, bottom) = (70.0, 310.0, 30.0, 60.0);
     let decade = |v: f64, up: bool| {
         let l = v.max(1e-3).log10();
         if up { l.ceil() } else { l.floor() }

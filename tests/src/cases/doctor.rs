@@ -148,6 +148,31 @@ fn problems(report: &Report) -> Vec<(&'static str, Option<String>, Option<String
         .collect()
 }
 
+/// The findings of one check, as (site, cache, message).
+fn messages(report: &Report, check: Check) -> Vec<(Option<String>, Option<String>, String)> {
+    report
+        .of(check)
+        .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
+        .collect()
+}
+
+/// A finding on site-b's `work`, as [`messages`] lists it.
+fn on_b(message: &str) -> (Option<String>, Option<String>, String) {
+    (
+        Some(SITE_B.to_owned()),
+        Some(CACHE.to_owned()),
+        message.to_owned(),
+    )
+}
+
+/// Whether the sites' configurations of `work` differ in exactly one finding, naming `setting`.
+fn differs_only_in(report: &Report, setting: &str) -> bool {
+    let differ: Vec<_> = report.of(Check::SitesDiffer).collect();
+    differ.len() == 1
+        && differ[0].cache.as_deref() == Some(CACHE)
+        && differ[0].message.contains(setting)
+}
+
 fn one(
     check: Check,
     site: &str,
@@ -635,15 +660,10 @@ async fn state_transfer_auto(target: &Grid) -> CaseResult {
             "{:?}",
             report.findings
         );
-        let auto: Vec<_> = report
-            .of(Check::StateTransferMode)
-            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
-            .collect();
+        let auto = messages(&report, Check::StateTransferMode);
         ensure!(
-            auto == [(
-                Some(SITE_B.to_owned()),
-                Some(CACHE.to_owned()),
-                "the state transfer of work from site-b to site-a is AUTO".to_owned()
+            auto == [on_b(
+                "the state transfer of work from site-b to site-a is AUTO"
             )],
             "{:?}",
             report.findings
@@ -658,31 +678,16 @@ async fn owners_differ(target: &Grid) -> CaseResult {
     with_cache_on_b(target, config, async {
         let report = diagnose(&sites(target)).await;
         ensure!(problems(&report).is_empty(), "{:?}", report.findings);
-        let owners: Vec<_> = report
-            .of(Check::Owners)
-            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
-            .collect();
+        let owners = messages(&report, Check::Owners);
         ensure!(
             owners
-                == [(
-                    Some(SITE_B.to_owned()),
-                    Some(CACHE.to_owned()),
-                    "owners is 1; the Keycloak 24 multi-site guide prescribes 2".to_owned()
+                == [on_b(
+                    "owners is 1; the Keycloak 24 multi-site guide prescribes 2"
                 )],
             "{:?}",
             report.findings
         );
-        let differ: Vec<_> = report
-            .of(Check::SitesDiffer)
-            .map(|f| (f.cache.clone(), f.message.clone()))
-            .collect();
-        ensure!(
-            differ.len() == 1
-                && differ[0].0.as_deref() == Some(CACHE)
-                && differ[0].1.contains("owners"),
-            "{:?}",
-            report.findings
-        );
+        ensure!(differs_only_in(&report, "owners"), "{:?}", report.findings);
         Ok(())
     })
     .await
@@ -696,17 +701,7 @@ async fn chunk_size(target: &Grid) -> CaseResult {
     with_cache_on_b(target, config, async {
         let report = diagnose(&sites(target)).await;
         ensure!(problems(&report).is_empty(), "{:?}", report.findings);
-        let chunks: Vec<_> = report
-            .of(Check::ChunkSize)
-            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
-            .collect();
-        let on_b = |message: &str| {
-            (
-                Some(SITE_B.to_owned()),
-                Some(CACHE.to_owned()),
-                message.to_owned(),
-            )
-        };
+        let chunks = messages(&report, Check::ChunkSize);
         ensure!(
             chunks
                 == [
@@ -732,28 +727,17 @@ async fn cache_mode(target: &Grid) -> CaseResult {
     with_cache_on_b(target, config, async {
         let report = diagnose(&sites(target)).await;
         ensure!(problems(&report).is_empty(), "{:?}", report.findings);
-        let modes: Vec<_> = report
-            .of(Check::CacheMode)
-            .map(|f| (f.site.clone(), f.cache.clone(), f.message.clone()))
-            .collect();
+        let modes = messages(&report, Check::CacheMode);
         ensure!(
             modes
-                == [(
-                    Some(SITE_B.to_owned()),
-                    Some(CACHE.to_owned()),
-                    "the cache is a distributed-cache in mode ASYNC; the Keycloak 24 multi-site guide prescribes a distributed-cache in mode SYNC".to_owned()
+                == [on_b(
+                    "the cache is a distributed-cache in mode ASYNC; the Keycloak 24 multi-site guide prescribes a distributed-cache in mode SYNC"
                 )],
             "{:?}",
             report.findings
         );
-        let differ: Vec<_> = report
-            .of(Check::SitesDiffer)
-            .map(|f| (f.cache.clone(), f.message.clone()))
-            .collect();
         ensure!(
-            differ.len() == 1
-                && differ[0].0.as_deref() == Some(CACHE)
-                && differ[0].1.contains("mode"),
+            differs_only_in(&report, "mode"),
             "{:?}",
             report.findings
         );

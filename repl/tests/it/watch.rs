@@ -227,25 +227,13 @@ fn q_and_ctrl_c_quit_and_restore_the_terminal() {
             seen.contains("\u{1b}[?1049h"),
             "no alternate screen: {seen:?}"
         );
-        input.write_all(key.as_bytes()).unwrap();
-        input.flush().unwrap();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "still running after {key:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        while let Ok(chunk) = output.recv_timeout(Duration::from_millis(200)) {
-            seen.push_str(&chunk);
-        }
-        assert_eq!(status.code(), Some(0), "{key:?}: {seen:?}");
-        assert!(
-            seen.contains("\u{1b}[?1049l"),
-            "{key:?}: the screen was not restored: {seen:?}"
+        quits_restored(
+            key,
+            &mut child,
+            &mut input,
+            &output,
+            &mut seen,
+            started + Duration::from_secs(30),
         );
     }
 }
@@ -384,24 +372,41 @@ fn the_binary_on_the_real_grid_shows_changes_and_quits() {
         &mut terminal,
         &mut raw,
     );
-    input.write_all(b"q").unwrap();
+    quits_restored(
+        "q",
+        &mut child.0,
+        &mut input,
+        &output,
+        &mut raw,
+        started + Duration::from_secs(60),
+    );
+}
+
+/// Types `key` into the view on its pseudo-terminal, and asserts that it then exits 0 before
+/// `deadline`, having left the alternate screen (what it printed is added to `seen`).
+fn quits_restored(
+    key: &str,
+    child: &mut std::process::Child,
+    input: &mut std::process::ChildStdin,
+    output: &std::sync::mpsc::Receiver<String>,
+    seen: &mut String,
+    deadline: Instant,
+) {
+    input.write_all(key.as_bytes()).unwrap();
     input.flush().unwrap();
     let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
+        if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "still running after q"
-        );
+        assert!(Instant::now() < deadline, "still running after {key:?}");
         std::thread::sleep(Duration::from_millis(50));
     };
     while let Ok(chunk) = output.recv_timeout(Duration::from_millis(200)) {
-        raw.push_str(&chunk);
+        seen.push_str(&chunk);
     }
-    assert_eq!(status.code(), Some(0), "{raw:?}");
+    assert_eq!(status.code(), Some(0), "{key:?}: {seen:?}");
     assert!(
-        raw.contains("\u{1b}[?1049l"),
-        "the screen was not restored: {raw:?}"
+        seen.contains("\u{1b}[?1049l"),
+        "{key:?}: the screen was not restored: {seen:?}"
     );
 }
